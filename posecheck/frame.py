@@ -1,0 +1,75 @@
+"""The one pose-frame type every stage after the estimator sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posecheck.landmarks import NUM_LANDMARKS, Landmark
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """One person's pose in one video frame.
+
+    Attributes:
+        timestamp_s: when the frame was captured, seconds from the start of the source.
+        image_size: (width, height) of the frame in pixels.
+        xy: (33, 2) float array, landmark pixel coordinates (x right, y down).
+        world: (33, 3) float array, metric coordinates centred on the hips
+            (MediaPipe world landmarks: x right, y down, z towards the camera is negative).
+        visibility: (33,) float array in [0, 1], how likely each landmark is visible
+            (in frame and not occluded).
+        present: False for the explicit "no person" value (arrays are then NaN / zero).
+    """
+
+    timestamp_s: float
+    image_size: tuple[int, int]
+    xy: np.ndarray = field(repr=False)
+    world: np.ndarray = field(repr=False)
+    visibility: np.ndarray = field(repr=False)
+    present: bool = True
+
+    def __post_init__(self) -> None:
+        for name, shape in (
+            ("xy", (NUM_LANDMARKS, 2)),
+            ("world", (NUM_LANDMARKS, 3)),
+            ("visibility", (NUM_LANDMARKS,)),
+        ):
+            arr = getattr(self, name)
+            if not isinstance(arr, np.ndarray) or arr.shape != shape:
+                got = getattr(arr, "shape", type(arr).__name__)
+                raise ValueError(f"PoseFrame.{name} must be an array of shape {shape}, got {got}")
+        w, h = self.image_size
+        if w <= 0 or h <= 0:
+            raise ValueError(f"PoseFrame.image_size must be positive, got {self.image_size}")
+
+    @classmethod
+    def empty(cls, timestamp_s: float, image_size: tuple[int, int]) -> PoseFrame:
+        """The "no person in frame" value."""
+        return cls(
+            timestamp_s=timestamp_s,
+            image_size=image_size,
+            xy=np.full((NUM_LANDMARKS, 2), np.nan),
+            world=np.full((NUM_LANDMARKS, 3), np.nan),
+            visibility=np.zeros(NUM_LANDMARKS),
+            present=False,
+        )
+
+    def point(self, lm: Landmark) -> np.ndarray:
+        """Pixel coordinates (x, y) of one landmark."""
+        return self.xy[lm]
+
+    def world_point(self, lm: Landmark) -> np.ndarray:
+        return self.world[lm]
+
+    def in_frame(self, lm: Landmark, margin: float = 0.0) -> bool:
+        """True when the landmark's pixel position lies inside the image (less ``margin`` px)."""
+        x, y = self.xy[lm]
+        w, h = self.image_size
+        return bool(margin <= x <= w - margin and margin <= y <= h - margin)
+
+    def visible(self, lm: Landmark, min_visibility: float = 0.5) -> bool:
+        """Present, in frame and visible enough to be trusted."""
+        return bool(self.present and self.visibility[lm] >= min_visibility and self.in_frame(lm))
