@@ -1,0 +1,179 @@
+"""Frame sources: a video file or a camera, behind one iterator of timestamped frames."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded frame.
+
+    Attributes:
+        image: BGR pixels, (height, width, 3) uint8.
+        timestamp_s: seconds from the start of the source (the file's own presentation
+            time, or the capture time for a camera).
+        index: frame number in the source (counting dropped ones, for a camera).
+    """
+
+    image: np.ndarray
+    timestamp_s: float
+    index: int
+
+
+class VideoFileSource:
+    """Frames of a video file, decoded on a background thread (decoding overlaps inference).
+
+    Timestamps come from the file's presentation times, not from an assumed frame rate.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file is not a video OpenCV can decode, or has no frames.
+    """
+
+    def __init__(self, path: str | Path, prefetch: int = 8):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"video not found: {self.path}")
+        if self.path.is_dir():
+            raise ValueError(f"{self.path} is a folder, not a video file")
+        cap = cv2.VideoCapture(str(self.path))
+        ok = cap.isOpened()
+        first = cap.read()[1] if ok else None
+        if not ok or first is None:
+            cap.release()
+            if self.path.stat().st_size == 0:
+                raise ValueError(f"{self.path} is empty (0 bytes)")
+            raise ValueError(
+                f"{self.path} is not a video that can be decoded (damaged, truncated or "
+                "not a video file)"
+            )
+        self.fps = float(cap.get(cv2.CAP_PROP_FPS)) or 0.0
+        self.frame_count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        self.size = (first.shape[1], first.shape[0])
+        cap.release()
+        self.prefetch = prefetch
+        self.frames_decoded = 0
+
+    @property
+    def duration_s(self) -> float | None:
+        """Declared duration (frame count / fps), None when the container does not say."""
+        if self.fps > 0 and self.frame_count > 0:
+            return self.frame_count / self.fps
+        return None
+
+    def __iter__(self) -> Iterator[VideoFrame]:
+        frames: queue.Queue = queue.Queue(maxsize=self.prefetch)
+        stop = threading.Event()
+        errors: list[BaseException] = []
+
+        def decode() -> None:
+            cap = cv2.VideoCapture(str(self.path))
+            try:
+                index = 0
+                last_t = -1.0
+                while not stop.is_set():
+                    ok, image = cap.read()
+                    if not ok or image is None:
+                        break
+                    t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                    if not np.isfinite(t) or t <= last_t:
+                        # No usable presentation time: fall back on the nominal rate.
+                        t = index / self.fps if self.fps > 0 else last_t + 1 / 30
+                    last_t = t
+                    frame = VideoFrame(image=image, timestamp_s=t, index=index)
+                    while not stop.is_set():
+                        try:
+                            frames.put(frame, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    index += 1
+            except BaseException as err:  # reported on the consumer's thread
+                errors.append(err)
+            finally:
+                cap.release()
+                frames.put(None)
+
+        worker = threading.Thread(target=decode, name="posecheck-decode", daemon=True)
+        worker.start()
+        try:
+            while True:
+                frame = frames.get()
+                if frame is None:
+                    break
+                self.frames_decoded += 1
+                yield frame
+            if errors:
+                raise errors[0]
+        finally:
+            stop.set()
+            # Drain so that the decoder is not blocked on a full queue.
+            while worker.is_alive():
+                try:
+                    frames.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            worker.join(timeout=1.0)
+
+
+class CameraSource:
+    """Frames from a camera, timestamped at capture (seconds since the source opened).
+
+    Raises:
+        ValueError: no camera at that index, or it delivers no frames (busy).
+    """
+
+    def __init__(self, index: int = 0, size: tuple[int, int] | None = (1280, 720)):
+        self.index = index
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise ValueError(
+                f"no camera at index {index}; try --camera 0 (the built-in webcam), "
+                "or pass a video file"
+            )
+        if size:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise ValueError(
+                f"camera {index} opened but gives no picture: is another program using it?"
+            )
+        self.size = (first.shape[1], first.shape[0])
+        self.fps = float(self._cap.get(cv2.CAP_PROP_FPS)) or 30.0
+        self.frame_count = 0
+        self.duration_s = None
+        self._t0 = time.monotonic()
+
+    def __iter__(self) -> Iterator[VideoFrame]:
+        index = 0
+        try:
+            while True:
+                ok, image = self._cap.read()
+                if not ok or image is None:
+                    return  # the camera went away: the caller ends the session cleanly
+                yield VideoFrame(image=image, timestamp_s=time.monotonic() - self._t0, index=index)
+                index += 1
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        self._cap.release()
+
+
+def open_source(spec: str | int) -> VideoFileSource | CameraSource:
+    """A camera for an integer (or a string of digits), else a video file."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return CameraSource(int(spec))
+    return VideoFileSource(spec)
