@@ -110,7 +110,9 @@ def landmark_by_name(name: str) -> Landmark:
     except KeyError:
         valid = [lm.label for lm in Landmark]
         close = difflib.get_close_matches(name.lower(), valid, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; valid names: {', '.join(valid)}"
+        hint = (
+            f"; did you mean {', '.join(close)}?" if close else f"; valid names: {', '.join(valid)}"
+        )
         raise ValueError(f"unknown landmark {name!r}{hint}") from None
 
 

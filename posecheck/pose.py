@@ -168,7 +168,9 @@ class PoseEstimator:
         options: detection settings.
     """
 
-    def __init__(self, model_path: str | os.PathLike | None = None, options: PoseOptions | None = None):
+    def __init__(
+        self, model_path: str | os.PathLike | None = None, options: PoseOptions | None = None
+    ):
         self.options = options or PoseOptions()
         if model_path is None:
             self.model_path = default_model_path()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -118,10 +119,8 @@ class VideoFileSource:
             stop.set()
             # Drain so that the decoder is not blocked on a full queue.
             while worker.is_alive():
-                try:
+                with contextlib.suppress(queue.Empty):
                     frames.get(timeout=0.05)
-                except queue.Empty:
-                    pass
             worker.join(timeout=1.0)
 
 

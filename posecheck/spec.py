@@ -1,0 +1,655 @@
+"""Exercise specs: YAML files in ``exercise_specs/`` loaded into frozen dataclasses.
+
+Everything an exercise needs (view, landmarks, measures, starting position, what is
+counted, targets, cues) is data; the engine is generic. Specs are validated at load:
+unknown keys get "did you mean", bad values name the file, the key, the value and what is
+allowed. Conditions are tiny comparisons parsed by a regular expression, never ``eval``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from posecheck.landmarks import SIDED_JOINTS, landmark_by_name
+
+VIEWS = ("side", "front", "any")
+MEASURE_KINDS = {
+    # kind: (number of joints, what it is)
+    "angle": (3, "angle at the middle joint, degrees (image; 'space: world' for 3-D)"),
+    "elevation": (2, "angle of the segment first->second above the horizontal, degrees"),
+    "inclination": (2, "unsigned angle of the segment to the horizontal, degrees"),
+    "distance": (2, "distance between two joints, in torso lengths"),
+    "height": (2, "how far the first joint is above the second, in torso lengths"),
+    "lateral": (1, "offset of a joint pair from the hips towards the person's left, torso lengths"),
+    "forward": (
+        2,
+        "offset of the first joint from the second along the body axis (towards "
+        "the head), in torso lengths",
+    ),
+}
+SPACES = ("image", "world")
+COUNT_KINDS = ("reps", "hold")
+SWITCH_RULES = ("after_each_hold", "after_sets", "never")
+REP_PROPERTIES = ("rise_s", "top_s", "lower_s", "cycle_s", "lower_to_rise", "peak")
+_OPS = ("<=", ">=", "<", ">")
+_NAME = r"(?:(?:other|left|right)\.)?[a-z_][a-z0-9_]*"
+_NUM = r"-?\d+(?:\.\d+)?"
+_SIMPLE = re.compile(rf"^\s*({_NAME})\s*(<=|>=|<|>)\s*({_NUM})\s*$")
+_RANGE = re.compile(rf"^\s*({_NUM})\s*(<=|<)\s*({_NAME})\s*(<=|<)\s*({_NUM})\s*$")
+
+
+class SpecError(ValueError):
+    """A spec file is malformed; the message names the file, key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``measure op value`` (e.g. ``hip_line > 165``), or a range ``a < measure < b``.
+
+    ``measure`` may be prefixed ``other.`` (the non-working side), ``left.`` or ``right.``.
+    """
+
+    measure: str
+    low: float | None = None
+    high: float | None = None
+    low_inclusive: bool = False
+    high_inclusive: bool = False
+    text: str = ""
+
+    def test(self, value: float) -> bool | None:
+        """True/False, or None when the value is unknown (NaN)."""
+        if value is None or value != value:
+            return None
+        if self.low is not None and (
+            value < self.low or (value == self.low and not self.low_inclusive)
+        ):
+            return False
+        return not (
+            self.high is not None
+            and (value > self.high or (value == self.high and not self.high_inclusive))
+        )
+
+    @property
+    def base_measure(self) -> str:
+        return self.measure.split(".", 1)[-1]
+
+
+def parse_condition(text: str, where: str) -> Condition:
+    """Parse ``"hip_line > 165"`` or ``"40 < knee_bend < 120"``."""
+    if not isinstance(text, str):
+        raise SpecError(
+            f"{where}: a condition must be a string like 'hip_line > 165', got {text!r}"
+        )
+    m = _SIMPLE.match(text)
+    if m:
+        name, op, num = m.group(1), m.group(2), float(m.group(3))
+        if op in ("<", "<="):
+            return Condition(name, high=num, high_inclusive=op == "<=", text=text.strip())
+        return Condition(name, low=num, low_inclusive=op == ">=", text=text.strip())
+    m = _RANGE.match(text)
+    if m:
+        lo, op1, name, op2, hi = m.groups()
+        if float(lo) >= float(hi):
+            raise SpecError(f"{where}: empty range in {text!r}")
+        return Condition(
+            name,
+            low=float(lo),
+            high=float(hi),
+            low_inclusive=op1 == "<=",
+            high_inclusive=op2 == "<=",
+            text=text.strip(),
+        )
+    raise SpecError(
+        f"{where}: cannot read condition {text!r}; write 'measure > number', "
+        "'measure <= number' or 'low < measure < high' (measure may start with other.)"
+    )
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    kind: str
+    joints: tuple[str, ...]
+    space: str = "image"
+    label: str = ""  # short text drawn next to the vertex joint; "" = not drawn
+    per_side: bool = True  # False when every joint is named with its side
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A form cue: shown/spoken while ``when`` holds (all conditions) for ``after_s``."""
+
+    id: str
+    message: str
+    when: tuple[Condition, ...]
+    phases: tuple[str, ...] = ()  # empty = any phase once counting
+    after_s: float = 0.5
+    clear_s: float = 0.4
+    priority: int = 5  # 1 = most important
+    pauses_hold: bool = False  # hold time does not run while this cue is on
+
+
+@dataclass(frozen=True)
+class RepCue:
+    """A cue judged on each finished rep (``when`` over rep properties like ``top_s``)."""
+
+    id: str
+    message: str
+    when: tuple[Condition, ...]
+    priority: int = 5
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    position: tuple[Condition, ...]
+    message: str
+    hold_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class SidesSpec:
+    """How the working side is told, for exercises done on each side."""
+
+    mode: str = "none"  # none | each
+    measure: str = ""  # the measure that tells the side
+    pick: str = "min"  # min | max: working side has the smaller/larger value
+    left_when: Condition | None = None  # or: thresholds on a side-less measure
+    right_when: Condition | None = None
+    switch: str = "after_each_hold"
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    """Rep counter settings: thresholds on one measure, with hysteresis.
+
+    ``direction: up`` means larger values are further into the rep. A rep starts when the
+    measure passes ``start`` (leaving rest), reaches the top at ``top_enter``, leaves it at
+    ``top_exit`` and ends back at ``rest``. An attempt that returns to rest without the
+    top is a partial rep (cue ``partial_cue``).
+    """
+
+    measure: str
+    direction: str
+    rest: float
+    start: float
+    top_enter: float
+    top_exit: float
+    min_phase_s: float = 0.15
+    min_rep_s: float = 0.6
+    partial_cue: str | None = None
+
+
+@dataclass(frozen=True)
+class HoldSpec:
+    position: tuple[Condition, ...]
+    min_hold_s: float = 1.0
+    grace_s: float = 0.7
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The article's targets: what a session should reach."""
+
+    hold_s: float | None = None
+    hold_max_s: float | None = None
+    sets: int | None = None  # per side where the exercise has sides
+    reps: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    id: str
+    name: str
+    summary: str
+    view: str
+    joints: tuple[str, ...]
+    measures: dict[str, Measure]
+    start: StartSpec
+    count_kind: str
+    reps: RepSpec | None
+    hold: HoldSpec | None
+    sides: SidesSpec
+    targets: Targets
+    cues: tuple[Cue, ...]
+    rep_cues: tuple[RepCue, ...] = ()
+    view_note: str = ""
+    show: tuple[str, ...] = ()  # measures drawn in the overlay
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def has_sides(self) -> bool:
+        return self.sides.mode == "each"
+
+    def cue(self, cue_id: str) -> Cue | RepCue | None:
+        for c in (*self.cues, *self.rep_cues):
+            if c.id == cue_id:
+                return c
+        return None
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def specs_dir() -> Path:
+    """``$POSECHECK_SPECS``, else the ``exercise_specs`` folder beside the package."""
+    env = os.environ.get("POSECHECK_SPECS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "exercise_specs"
+
+
+def list_specs(directory: Path | None = None) -> list[ExerciseSpec]:
+    directory = directory or specs_dir()
+    return [load_spec_file(p) for p in sorted(directory.glob("*.yaml"))]
+
+
+def spec_ids(directory: Path | None = None) -> list[str]:
+    directory = directory or specs_dir()
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def load_spec(exercise_id: str, directory: Path | None = None) -> ExerciseSpec:
+    """Load ``exercise_specs/<id>.yaml``.
+
+    Raises:
+        ValueError: unknown id (with the valid ids), or a malformed spec.
+    """
+    directory = directory or specs_dir()
+    path = directory / f"{exercise_id}.yaml"
+    if not path.is_file():
+        ids = spec_ids(directory)
+        close = difflib.get_close_matches(exercise_id, ids, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ValueError(f"unknown exercise {exercise_id!r}; {hint}valid ids: {', '.join(ids)}")
+    return load_spec_file(path)
+
+
+class _Reader:
+    """Reads one mapping of a spec, tracking the key path for error messages."""
+
+    def __init__(self, data: Any, where: str, allowed: dict[str, bool]):
+        if not isinstance(data, dict):
+            raise SpecError(f"{where}: expected a mapping of keys, got {type(data).__name__}")
+        self.data, self.where = data, where
+        for key in data:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), list(allowed), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
+                raise SpecError(f"{where}: unknown key '{key}'; {hint}")
+        for key, required in allowed.items():
+            if required and key not in data:
+                raise SpecError(f"{where}: missing required key '{key}'")
+
+    def at(self, key: str) -> str:
+        return f"{self.where}.{key}"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def str(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise SpecError(f"{self.at(key)}={value!r}: expected a non-empty string")
+        if choices and value not in choices:
+            raise SpecError(f"{self.at(key)}={value!r}: allowed values are {', '.join(choices)}")
+        return value
+
+    def num(
+        self, key: str, default: float | None = None, low: float = 0.0, high: float = 1e9
+    ) -> float | None:
+        value = self.data.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(f"{self.at(key)}={value!r}: expected a number")
+        if not low <= value <= high:
+            raise SpecError(f"'{self.at(key)}={value}': valid values are between {low} and {high}")
+        return float(value)
+
+    def conditions(self, key: str, required: bool = True) -> tuple[Condition, ...]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise SpecError(f"{self.where}: missing required key '{key}'")
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items:
+            raise SpecError(f"{self.at(key)}: expected a condition or a list of conditions")
+        return tuple(parse_condition(t, f"{self.at(key)}[{i}]") for i, t in enumerate(items))
+
+
+def _joint(name: Any, where: str) -> tuple[str, bool]:
+    """Validate a joint name; return it and whether it is generic (side-less)."""
+    if not isinstance(name, str):
+        raise SpecError(f"{where}={name!r}: a joint is a landmark name like 'left_knee' or 'knee'")
+    if name in SIDED_JOINTS:
+        return name, True
+    try:
+        landmark_by_name(name)
+    except ValueError as err:
+        valid = sorted(SIDED_JOINTS)
+        close = difflib.get_close_matches(name, valid, n=1)
+        extra = f" (or the side-less '{close[0]}')" if close else ""
+        raise SpecError(f"{where}: {err}{extra}") from None
+    return name, False
+
+
+def _measure(name: str, data: Any, where: str) -> Measure:
+    r = _Reader(data, where, {**{k: False for k in MEASURE_KINDS}, "space": False, "label": False})
+    kinds = [k for k in MEASURE_KINDS if k in data]
+    if len(kinds) != 1:
+        raise SpecError(f"{where}: give exactly one of {', '.join(MEASURE_KINDS)}")
+    kind = kinds[0]
+    n, _ = MEASURE_KINDS[kind]
+    joints = r.get(kind)
+    if isinstance(joints, str):
+        joints = [joints]
+    if not isinstance(joints, list) or len(joints) != n:
+        raise SpecError(f"{r.at(kind)}={joints!r}: expected a list of {n} joint name(s)")
+    checked = [_joint(j, f"{r.at(kind)}[{i}]") for i, j in enumerate(joints)]
+    if kind == "lateral" and not checked[0][1]:
+        raise SpecError(f"{r.at(kind)}: 'lateral' takes a side-less joint like 'knee'")
+    space = r.str("space", "image", SPACES)
+    return Measure(
+        name=name,
+        kind=kind,
+        joints=tuple(j for j, _ in checked),
+        space=space,
+        label=str(r.get("label", "")),
+        per_side=any(g for _, g in checked) and kind != "lateral",
+    )
+
+
+def _check_refs(conds: tuple[Condition, ...], names: set[str], where: str) -> None:
+    for c in conds:
+        if c.base_measure not in names:
+            close = difflib.get_close_matches(c.base_measure, sorted(names), n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else f"measures: {', '.join(sorted(names))}"
+            )
+            raise SpecError(
+                f"{where}: condition {c.text!r} uses unknown measure '{c.base_measure}'; {hint}"
+            )
+
+
+def load_spec_file(path: str | Path) -> ExerciseSpec:
+    """Load and validate one spec file.
+
+    Raises:
+        SpecError: with the file, the key, the bad value and what is allowed.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" (line {mark.line + 1})" if mark else ""
+        raise SpecError(f"{path}{at}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read: {err.strerror}") from None
+    w = str(path)
+    top = _Reader(
+        data,
+        w,
+        {
+            "id": True,
+            "name": True,
+            "summary": False,
+            "article": False,
+            "view": True,
+            "view_note": False,
+            "joints": True,
+            "measures": True,
+            "start": True,
+            "sides": False,
+            "count": True,
+            "targets": False,
+            "cues": False,
+            "rep_cues": False,
+            "show": False,
+        },
+    )
+    spec_id = top.str("id")
+    if spec_id != path.stem:
+        raise SpecError(f"{w}: id={spec_id!r} must match the file name ({path.stem!r})")
+
+    joints = top.get("joints")
+    if not isinstance(joints, list) or not joints:
+        raise SpecError(f"{top.at('joints')}: expected a list of joint names, e.g. [hip, knee]")
+    joint_names = tuple(_joint(j, f"{top.at('joints')}[{i}]")[0] for i, j in enumerate(joints))
+
+    mdata = top.get("measures")
+    if not isinstance(mdata, dict) or not mdata:
+        raise SpecError(f"{top.at('measures')}: expected a mapping of named measures")
+    measures = {}
+    for name, m in mdata.items():
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", str(name)):
+            raise SpecError(f"{top.at('measures')}.{name}: names are lower_case_words")
+        measures[name] = _measure(name, m, f"{top.at('measures')}.{name}")
+    names = set(measures)
+
+    s = _Reader(
+        top.get("start"), top.at("start"), {"position": True, "message": True, "hold_s": False}
+    )
+    start = StartSpec(
+        position=s.conditions("position"),
+        message=s.str("message"),
+        hold_s=s.num("hold_s", 0.5, 0.0, 10.0),
+    )
+    _check_refs(start.position, names, s.at("position"))
+
+    sides = SidesSpec()
+    if top.get("sides") is not None:
+        sd = _Reader(
+            top.get("sides"),
+            top.at("sides"),
+            {
+                "mode": True,
+                "measure": False,
+                "pick": False,
+                "left_when": False,
+                "right_when": False,
+                "switch": False,
+            },
+        )
+        mode = sd.str("mode", choices=("none", "each"))
+        measure = sd.get("measure", "")
+        if mode == "each":
+            if measure not in names:
+                raise SpecError(
+                    f"{sd.at('measure')}={measure!r}: must name one of the measures "
+                    f"({', '.join(sorted(names))})"
+                )
+            lw = sd.get("left_when")
+            rw = sd.get("right_when")
+            if (lw is None) != (rw is None):
+                raise SpecError(f"{sd.where}: give both left_when and right_when, or neither")
+            sides = SidesSpec(
+                mode=mode,
+                measure=measure,
+                pick=sd.str("pick", "min", ("min", "max")),
+                left_when=parse_condition(f"{measure} {lw}", sd.at("left_when")) if lw else None,
+                right_when=parse_condition(f"{measure} {rw}", sd.at("right_when")) if rw else None,
+                switch=sd.str("switch", "after_each_hold", SWITCH_RULES),
+            )
+
+    c = _Reader(top.get("count"), top.at("count"), {"reps": False, "hold": False})
+    if ("reps" in c.data) == ("hold" in c.data):
+        raise SpecError(f"{c.where}: give exactly one of 'reps' or 'hold'")
+    reps = hold = None
+    if "reps" in c.data:
+        count_kind = "reps"
+        rr = _Reader(
+            c.get("reps"),
+            c.at("reps"),
+            {
+                "measure": True,
+                "direction": True,
+                "rest": True,
+                "start": True,
+                "top_enter": True,
+                "top_exit": True,
+                "min_phase_s": False,
+                "min_rep_s": False,
+                "partial_cue": False,
+            },
+        )
+        measure = rr.str("measure")
+        if measure not in names:
+            raise SpecError(
+                f"{rr.at('measure')}={measure!r}: must name one of the measures "
+                f"({', '.join(sorted(names))})"
+            )
+        reps = RepSpec(
+            measure=measure,
+            direction=rr.str("direction", choices=("up", "down")),
+            rest=rr.num("rest", low=-1e6),
+            start=rr.num("start", low=-1e6),
+            top_enter=rr.num("top_enter", low=-1e6),
+            top_exit=rr.num("top_exit", low=-1e6),
+            min_phase_s=rr.num("min_phase_s", 0.15, 0.0, 5.0),
+            min_rep_s=rr.num("min_rep_s", 0.6, 0.0, 30.0),
+            partial_cue=rr.get("partial_cue"),
+        )
+        sign = 1 if reps.direction == "up" else -1
+        order = [sign * v for v in (reps.rest, reps.start, reps.top_exit, reps.top_enter)]
+        if not (order[0] <= order[1] <= order[3] and order[2] <= order[3] and order[0] < order[2]):
+            rel = "<=" if sign > 0 else ">="
+            raise SpecError(
+                f"{rr.where}: thresholds out of order for direction '{reps.direction}': need "
+                f"rest {rel} start {rel} top_enter, rest {rel} top_exit {rel} top_enter "
+                f"(got rest={reps.rest}, start={reps.start}, top_exit={reps.top_exit}, "
+                f"top_enter={reps.top_enter})"
+            )
+    else:
+        count_kind = "hold"
+        hr = _Reader(
+            c.get("hold"), c.at("hold"), {"position": True, "min_hold_s": False, "grace_s": False}
+        )
+        hold = HoldSpec(
+            position=hr.conditions("position"),
+            min_hold_s=hr.num("min_hold_s", 1.0, 0.0, 60.0),
+            grace_s=hr.num("grace_s", 0.7, 0.0, 5.0),
+        )
+        _check_refs(hold.position, names, hr.at("position"))
+
+    targets = Targets()
+    if top.get("targets") is not None:
+        t = _Reader(
+            top.get("targets"),
+            top.at("targets"),
+            {"hold_s": False, "hold_max_s": False, "sets": False, "reps": False, "text": False},
+        )
+        sets = t.num("sets", None, 1, 100)
+        reps_t = t.num("reps", None, 1, 1000)
+        targets = Targets(
+            hold_s=t.num("hold_s", None, 1, 3600),
+            hold_max_s=t.num("hold_max_s", None, 1, 3600),
+            sets=int(sets) if sets else None,
+            reps=int(reps_t) if reps_t else None,
+            text=str(t.get("text", "")),
+        )
+
+    cues = []
+    for i, cd in enumerate(top.get("cues") or []):
+        where = f"{top.at('cues')}[{i}]"
+        cr = _Reader(
+            cd,
+            where,
+            {
+                "id": True,
+                "message": True,
+                "when": True,
+                "phases": False,
+                "after_s": False,
+                "clear_s": False,
+                "priority": False,
+                "pauses_hold": False,
+            },
+        )
+        phases = cr.get("phases", [])
+        if isinstance(phases, str):
+            phases = [phases]
+        allowed = PHASES[count_kind]
+        for p in phases:
+            if p not in allowed:
+                raise SpecError(
+                    f"{cr.at('phases')}={p!r}: allowed phases for {count_kind} "
+                    f"are {', '.join(allowed)}"
+                )
+        cue = Cue(
+            id=cr.str("id"),
+            message=cr.str("message"),
+            when=cr.conditions("when"),
+            phases=tuple(phases),
+            after_s=cr.num("after_s", 0.5, 0.0, 30.0),
+            clear_s=cr.num("clear_s", 0.4, 0.0, 10.0),
+            priority=int(cr.num("priority", 5, 1, 9)),
+            pauses_hold=bool(cr.get("pauses_hold", False)),
+        )
+        _check_refs(cue.when, names, cr.at("when"))
+        cues.append(cue)
+    rep_cues = []
+    for i, cd in enumerate(top.get("rep_cues") or []):
+        where = f"{top.at('rep_cues')}[{i}]"
+        cr = _Reader(cd, where, {"id": True, "message": True, "when": True, "priority": False})
+        rc = RepCue(
+            id=cr.str("id"),
+            message=cr.str("message"),
+            when=cr.conditions("when"),
+            priority=int(cr.num("priority", 5, 1, 9)),
+        )
+        _check_refs(rc.when, set(REP_PROPERTIES), cr.at("when"))
+        rep_cues.append(rc)
+    ids = [x.id for x in (*cues, *rep_cues)]
+    dup = {x for x in ids if ids.count(x) > 1}
+    if dup:
+        raise SpecError(
+            f"{top.at('cues')}: cue ids must be unique; repeated: {', '.join(sorted(dup))}"
+        )
+    if reps and reps.partial_cue and reps.partial_cue not in ids:
+        raise SpecError(
+            f"{top.at('count')}.reps.partial_cue={reps.partial_cue!r}: no cue has "
+            f"that id (cue ids: {', '.join(ids)})"
+        )
+
+    show = top.get("show", [])
+    for m in show:
+        if m not in names:
+            raise SpecError(
+                f"{top.at('show')}: unknown measure {m!r}; measures: {', '.join(sorted(names))}"
+            )
+
+    return ExerciseSpec(
+        id=spec_id,
+        name=top.str("name"),
+        summary=str(top.get("summary", "")),
+        view=top.str("view", choices=VIEWS),
+        view_note=str(top.get("view_note", "")),
+        joints=joint_names,
+        measures=measures,
+        start=start,
+        count_kind=count_kind,
+        reps=reps,
+        hold=hold,
+        sides=sides,
+        targets=targets,
+        cues=tuple(cues),
+        rep_cues=tuple(rep_cues),
+        show=tuple(show),
+        path=path,
+    )
+
+
+PHASES = {
+    "reps": ("rest", "rising", "top", "lowering"),
+    "hold": ("out", "holding"),
+}
