@@ -155,3 +155,20 @@ def classify_view(pose: PoseFrame, side_min_deg: float = 50.0, front_max_deg: fl
     if deg <= front_max_deg:
         return "front"
     return "oblique"
+
+
+def forward_offset(pose: PoseFrame, a: np.ndarray, b: np.ndarray, space: str = "image") -> float:
+    """Offset of point ``a`` from point ``b`` along the body axis (hips towards shoulders),
+    in torso lengths: positive when ``a`` is further towards the head end than ``b``.
+
+    E.g. wrist vs shoulder on all fours: about 0 when the hands are under the shoulders,
+    positive when they reach forward (child's pose).
+    """
+    pts = pose.world if space == "world" else pose.xy
+    shoulders = midpoint(pts[Landmark.LEFT_SHOULDER], pts[Landmark.RIGHT_SHOULDER])
+    hips = midpoint(pts[Landmark.LEFT_HIP], pts[Landmark.RIGHT_HIP])
+    axis = shoulders - hips
+    n = float(np.linalg.norm(axis))
+    if not n > 0:
+        return float("nan")
+    return float(np.dot(np.asarray(a, float) - np.asarray(b, float), axis / n) / n)

@@ -1,0 +1,181 @@
+"""The recorded-video pipeline: source -> pose -> smoothing -> session -> overlay -> sink."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posecheck import __version__
+from posecheck.frame import PoseFrame
+from posecheck.overlay import OverlayStyle, annotate
+from posecheck.pose import PoseEstimator
+from posecheck.session import ExerciseSession
+from posecheck.smoothing import PoseSmoother
+from posecheck.source import VideoFileSource
+from posecheck.spec import ExerciseSpec, load_spec
+
+
+class VideoSink:
+    """Writes frames to an mp4 file on a background thread (encoding overlaps the rest)."""
+
+    def __init__(self, path: str | Path, fps: float, size: tuple[int, int], queue_size: int = 16):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = cv2.VideoWriter(
+            str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), fps if fps > 0 else 30.0, size
+        )
+        if not self._writer.isOpened():
+            raise ValueError(f"cannot write a video to {self.path} (is the folder writable?)")
+        self.size = size
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._thread = threading.Thread(target=self._run, name="posecheck-sink", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            frame = self._queue.get()
+            if frame is None:
+                break
+            self._writer.write(frame)
+
+    def write(self, frame: np.ndarray) -> None:
+        if (frame.shape[1], frame.shape[0]) != self.size:
+            frame = cv2.resize(frame, self.size)
+        self._queue.put(frame)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._writer.release()
+
+    def __enter__(self) -> VideoSink:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    fps: float
+
+
+def _in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
+    return spans is None or any(a <= t <= b for a, b in spans)
+
+
+def analyze_video(
+    video: str | Path,
+    exercise: str | ExerciseSpec,
+    *,
+    out_video: str | Path | None = None,
+    model: str | Path | None = None,
+    spans: Sequence[tuple[float, float]] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    estimator: PoseEstimator | None = None,
+    poses: Sequence[PoseFrame] | None = None,
+) -> dict:
+    """Analyse a recorded video and return its report (see README, "Report").
+
+    Args:
+        video: the video file.
+        exercise: an exercise id or a loaded spec.
+        out_video: where to write the annotated video (None: no video).
+        model: a ``pose_landmarker_*.task`` (None: the default model).
+        spans: only frames inside these (start, end) seconds are used; others count as
+            "nobody in view" (for evaluation on footage with title cards and cuts).
+        progress: called about once a second.
+        estimator: an open estimator to reuse (its model is then used).
+        poses: precomputed poses, one per frame, instead of running the estimator.
+
+    Ctrl-C stops the analysis early: the report so far comes back with ``partial`` true.
+    """
+    spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
+    source = VideoFileSource(video)
+    session = ExerciseSession(spec)
+    smoother = PoseSmoother()
+    own_estimator = estimator is None and poses is None
+    if own_estimator:
+        estimator = PoseEstimator(model)
+        estimator.open()
+    sink = VideoSink(out_video, source.fps, source.size) if out_video else None
+    style = OverlayStyle()
+    started = time.perf_counter()
+    last_progress = started
+    partial = False
+    frames = 0
+    last_t = 0.0
+    try:
+        for frame in source:
+            if poses is not None and frames >= len(poses):
+                break
+            if not _in_spans(frame.timestamp_s, spans):
+                raw = PoseFrame.empty(frame.timestamp_s, source.size)
+            elif poses is not None:
+                raw = poses[frames]
+            else:
+                raw = estimator.detect(frame.image, frame.timestamp_s)
+            pose = smoother.update(raw)
+            state = session.update(pose)
+            if sink is not None:
+                sink.write(annotate(frame.image, state, spec, style))
+            frames += 1
+            last_t = frame.timestamp_s
+            now = time.perf_counter()
+            if progress is not None and now - last_progress >= 1.0:
+                last_progress = now
+                progress(Progress(frames, source.frame_count, frames / (now - started)))
+    except KeyboardInterrupt:
+        partial = True
+    finally:
+        if sink is not None:
+            sink.close()
+        if own_estimator:
+            estimator.close()
+    elapsed = time.perf_counter() - started
+    session.finish()
+    report = {
+        "schema": 1,
+        "posecheck_version": __version__,
+        "video": str(video),
+        "partial": partial,
+        "truncated": bool(
+            not partial and source.frame_count and frames < 0.9 * source.frame_count - 1
+        ),
+        "duration_s": round(last_t + (1.0 / source.fps if source.fps else 0.0), 3)
+        if frames
+        else 0.0,
+        "video_fps": round(source.fps, 3),
+        "frame_size": list(source.size),
+        "frames_seen": frames,
+        "frames_with_person": session.frames_with_person,
+        "model": (estimator.model_name if estimator is not None else "precomputed poses"),
+        "processing_fps": round(frames / elapsed, 2) if elapsed > 0 else 0.0,
+        "annotated_video": str(out_video) if out_video else None,
+        "view_note": spec.view_note,
+    }
+    report.update(session.summary())
+    return report
+
+
+def print_progress(p: Progress) -> None:
+    """Progress on stderr: a rewritten line on a terminal, a line every ~10 s otherwise."""
+    total = f"/{p.total}" if p.total else ""
+    pct = f" {100 * p.done / p.total:3.0f}%" if p.total else ""
+    text = f"analysing:{pct} frame {p.done}{total} at {p.fps:.1f} fps"
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + text + "   ")
+    elif p.done % max(1, int(10 * max(p.fps, 1))) < max(1, int(p.fps)):
+        sys.stderr.write(text + "\n")
+    sys.stderr.flush()

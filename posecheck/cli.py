@@ -1,0 +1,147 @@
+"""The command line: a thin shell over the pipeline.
+
+Every expected failure (missing file, bad video, unknown exercise, malformed spec, bad
+model) becomes one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from posecheck import __version__
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _default_output(video: str, suffix: str) -> str:
+    return f"{Path(video).stem}{suffix}"
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from posecheck.analyze import analyze_video, print_progress
+    from posecheck.report import SAFETY, format_summary, write_report
+    from posecheck.spec import load_spec
+
+    spec = load_spec(args.exercise)  # fail on a bad id before opening anything
+    out = None if args.no_video else (args.out or _default_output(args.video, "_annotated.mp4"))
+    report_path = args.report or _default_output(args.video, "_report.json")
+    report = analyze_video(
+        args.video,
+        spec,
+        out_video=out,
+        model=args.model,
+        progress=None if args.quiet else print_progress,
+    )
+    if not args.quiet and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    write_report(report, report_path)
+    print(format_summary(report))
+    print(f"  Report: {report_path}" + (f"   Annotated video: {out}" if out else ""))
+    print(f"  {SAFETY}")
+    if report["partial"]:
+        print(
+            "posecheck: interrupted; the report covers the video up to that point", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    if report["truncated"]:
+        print(
+            "posecheck: error: the video ended before its declared length (truncated file?)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_exercises(args: argparse.Namespace) -> int:
+    from posecheck.spec import list_specs
+
+    for spec in list_specs():
+        kind = "holds" if spec.count_kind == "hold" else "reps"
+        sides = ", each side" if spec.has_sides else ""
+        print(f"{spec.id:<18} {spec.name:<20} {kind}{sides}; camera: {spec.view}")
+        if spec.targets.text:
+            print(f"{'':<18} target: {spec.targets.text}")
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from posecheck.synth.cli import main as synth_main
+
+    return synth_main(args.synth_args)
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from posecheck.live import main as live_main
+
+    return live_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posecheck",
+        description="Checks your form in back-pain stretches and counts reps and holds.",
+    )
+    parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="analyse a recorded video")
+    a.add_argument("video", help="the video file")
+    a.add_argument(
+        "--exercise", "-e", required=True, help="exercise id (see 'posecheck exercises')"
+    )
+    a.add_argument("--out", "-o", help="annotated video to write (default: VIDEO_annotated.mp4)")
+    a.add_argument("--report", "-r", help="JSON report to write (default: VIDEO_report.json)")
+    a.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
+    a.add_argument("--no-video", action="store_true", help="do not write the annotated video")
+    a.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+    a.set_defaults(func=cmd_analyze)
+
+    e = sub.add_parser("exercises", help="list the exercises")
+    e.set_defaults(func=cmd_exercises)
+
+    s = sub.add_parser(
+        "synth", help="render synthetic footage (samples, test suite)", add_help=False
+    )
+    s.add_argument("synth_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_synth)
+
+    try:
+        from posecheck.live import add_arguments as add_live_arguments
+    except ImportError:
+        add_live_arguments = None
+    if add_live_arguments is not None:
+        lv = sub.add_parser("live", help="live feedback from a webcam")
+        add_live_arguments(lv)
+        lv.set_defaults(func=cmd_live)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from posecheck.spec import SpecError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("posecheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (SpecError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
+        print(f"posecheck: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as err:
+        print(
+            f"posecheck: error: {err.strerror or err}: {getattr(err, 'filename', '') or ''}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

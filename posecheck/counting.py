@@ -1,0 +1,340 @@
+"""Counting: a rep counter, a hold timer and a cue tracker, each a small state machine.
+
+Each has one ``update(t, ...) -> events`` method and named settings with units; none knows
+about poses, drawing or exercises beyond the numbers it is given. ``None`` / NaN inputs
+mean "cannot see": the machine pauses (no phantom reps, no reset).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+from posecheck.spec import Condition, HoldSpec, RepSpec
+
+
+class RepState(Enum):
+    UNKNOWN = "unknown"  # not yet seen at rest: nothing is counted from mid-movement
+    REST = "rest"
+    RISING = "rising"
+    TOP = "top"
+    LOWERING = "lowering"
+
+
+@dataclass(frozen=True)
+class Rep:
+    """A finished rep attempt. ``complete`` False = a partial rep (top never reached)."""
+
+    start_s: float
+    end_s: float
+    complete: bool
+    peak: float
+    top_start_s: float | None = None
+    top_end_s: float | None = None
+
+    @property
+    def properties(self) -> dict[str, float]:
+        """What rep cues are judged on (see ``spec.REP_PROPERTIES``)."""
+        nan = float("nan")
+        rise = (self.top_start_s - self.start_s) if self.top_start_s is not None else nan
+        top = (self.top_end_s - self.top_start_s) if self.top_start_s is not None else nan
+        lower = (self.end_s - self.top_end_s) if self.top_end_s is not None else nan
+        return {
+            "rise_s": rise,
+            "top_s": top,
+            "lower_s": lower,
+            "cycle_s": self.end_s - self.start_s,
+            "lower_to_rise": lower / rise if rise and rise > 0 else nan,
+            "peak": self.peak,
+        }
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    kind: str  # "started" | "top" | "completed" | "partial" | "abandoned"
+    t_s: float
+    rep: Rep | None = None
+
+
+class RepCounter:
+    """Counts reps on one measure with enter/exit hysteresis and a minimum time per phase.
+
+    Settings come from :class:`RepSpec`: ``start``, ``top_enter``, ``top_exit``, ``rest``
+    thresholds (with ``direction``), ``min_phase_s`` (a crossing must last this long to
+    count, against jitter) and ``min_rep_s`` (a shorter cycle is noise, not a rep).
+
+    Args:
+        max_gap_s: after this long without a valid value, an unfinished rep is dropped
+            (neither counted nor partial) and counting waits for rest again.
+    """
+
+    def __init__(self, settings: RepSpec, max_gap_s: float = 2.0):
+        self.s = settings
+        self.max_gap_s = max_gap_s
+        self._sign = 1.0 if settings.direction == "up" else -1.0
+        self.reset()
+
+    def reset(self) -> None:
+        self.state = RepState.UNKNOWN
+        self.completed = 0
+        self.partial = 0
+        self._pending: tuple[RepState, float] | None = None
+        self._start = self._top_start = self._top_end = None
+        self._peak = -math.inf
+        self._last_valid_t: float | None = None
+
+    def _v(self, x: float) -> float:
+        return self._sign * x
+
+    def _target(self, v: float) -> RepState | None:
+        s, st = self.s, self.state
+        if st is RepState.UNKNOWN:
+            return RepState.REST if v <= self._v(s.rest) else None
+        if st is RepState.REST:
+            return RepState.RISING if v >= self._v(s.start) else None
+        if st is RepState.RISING:
+            if v >= self._v(s.top_enter):
+                return RepState.TOP
+            if v <= self._v(s.rest):
+                return RepState.REST
+            return None
+        if st is RepState.TOP:
+            return RepState.LOWERING if v <= self._v(s.top_exit) else None
+        if st is RepState.LOWERING:
+            if v >= self._v(s.top_enter):
+                return RepState.TOP
+            if v <= self._v(s.rest):
+                return RepState.REST
+        return None
+
+    def update(self, t: float, value: float | None) -> list[RepEvent]:
+        events: list[RepEvent] = []
+        if value is None or not math.isfinite(value):
+            self._pending = None
+            if (
+                self._last_valid_t is not None
+                and t - self._last_valid_t > self.max_gap_s
+                and self.state not in (RepState.UNKNOWN, RepState.REST)
+            ):
+                self.state = RepState.UNKNOWN
+                events.append(RepEvent("abandoned", t))
+            return events
+        self._last_valid_t = t
+        v = self._v(value)
+        if self.state in (RepState.RISING, RepState.TOP, RepState.LOWERING):
+            self._peak = max(self._peak, v)
+        target = self._target(v)
+        if target is None or (target is RepState.REST and self.state is RepState.UNKNOWN):
+            if target is RepState.REST:
+                self.state = RepState.REST
+            self._pending = None
+            return events
+        if self._pending is None or self._pending[0] is not target:
+            self._pending = (target, t)
+        since = self._pending[1]
+        if t - since < self.s.min_phase_s:
+            return events
+        self._pending = None
+        events.extend(self._enter(target, since))
+        return events
+
+    def finish(self, t: float) -> list[RepEvent]:
+        """At the end of a video: a rep already on its way down from the top counts."""
+        if self.state is RepState.LOWERING:
+            return self._enter(RepState.REST, t)
+        return []
+
+    def _enter(self, target: RepState, t: float) -> list[RepEvent]:
+        prev, self.state = self.state, target
+        if target is RepState.RISING:
+            self._start, self._top_start, self._top_end = t, None, None
+            self._peak = -math.inf
+            return [RepEvent("started", t)]
+        if target is RepState.TOP:
+            if self._top_start is None:
+                self._top_start = t
+                return [RepEvent("top", t)]
+            return []
+        if target is RepState.LOWERING:
+            self._top_end = t
+            return []
+        # back to REST
+        if prev is RepState.RISING:
+            rep = Rep(self._start, t, complete=False, peak=self._sign * self._peak)
+            self.partial += 1
+            return [RepEvent("partial", t, rep)]
+        rep = Rep(
+            self._start,
+            t,
+            complete=True,
+            peak=self._sign * self._peak,
+            top_start_s=self._top_start,
+            top_end_s=self._top_end,
+        )
+        if t - self._start < self.s.min_rep_s:
+            return []
+        self.completed += 1
+        return [RepEvent("completed", t, rep)]
+
+
+class HoldState(Enum):
+    OUT = "out"
+    HOLDING = "holding"
+    GRACE = "grace"  # left the position, less than grace_s ago
+
+
+@dataclass(frozen=True)
+class Hold:
+    start_s: float
+    end_s: float
+    held_s: float  # time with the right form (what counts towards the target)
+
+
+@dataclass(frozen=True)
+class HoldEvent:
+    kind: str  # "started" | "target_met" | "ended" | "discarded"
+    t_s: float
+    hold: Hold | None = None
+
+
+class HoldTimer:
+    """Times holds of a position.
+
+    The clock runs only while in position with the right form (``form_ok``); leaving the
+    position for less than ``grace_s`` (a wobble) does not end the hold, and the wobble
+    counts as held. Unknown position (``None``: the landmarks cannot be seen) pauses the
+    clock without ending the hold. Holds shorter than ``min_hold_s`` are discarded.
+
+    Args:
+        max_step_s: a gap between frames longer than this adds nothing to the clock.
+    """
+
+    def __init__(self, settings: HoldSpec, target_s: float | None, max_step_s: float = 0.5):
+        self.s = settings
+        self.target_s = target_s
+        self.max_step_s = max_step_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.state = HoldState.OUT
+        self.held_s = 0.0
+        self._start: float | None = None
+        self._grace_start: float | None = None
+        self._grace_held = 0.0
+        self._last_t: float | None = None
+        self._target_met = False
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.held_s
+
+    def update(self, t: float, in_position: bool | None, form_ok: bool = True) -> list[HoldEvent]:
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        if dt > self.max_step_s:
+            dt = 0.0
+        self._last_t = t
+        events: list[HoldEvent] = []
+        if in_position is None:
+            return events  # cannot see: pause
+        if self.state is HoldState.OUT:
+            if in_position:
+                self.state, self._start, self.held_s = HoldState.HOLDING, t, 0.0
+                self._target_met = False
+                events.append(HoldEvent("started", t))
+            return events
+        if self.state is HoldState.HOLDING:
+            if in_position:
+                if form_ok:
+                    self.held_s += dt
+            else:
+                self.state, self._grace_start, self._grace_held = HoldState.GRACE, t, 0.0
+        elif self.state is HoldState.GRACE:
+            if in_position:
+                self.state = HoldState.HOLDING
+                self.held_s += self._grace_held + (dt if form_ok else 0.0)
+            elif t - self._grace_start > self.s.grace_s:
+                events.append(self._end(self._grace_start))
+                return events
+            else:
+                self._grace_held += dt if form_ok else 0.0
+        if self.target_s is not None and not self._target_met and self.held_s >= self.target_s:
+            self._target_met = True
+            events.append(HoldEvent("target_met", t))
+        return events
+
+    def finish(self, t: float) -> list[HoldEvent]:
+        """End an open hold at ``t`` (end of the video or session)."""
+        if self.state is HoldState.OUT:
+            return []
+        end = self._grace_start if self.state is HoldState.GRACE else t
+        return [self._end(end)]
+
+    def _end(self, end: float) -> HoldEvent:
+        hold = Hold(self._start, end, self.held_s)
+        self.state, self._start, self._grace_start = HoldState.OUT, None, None
+        self.held_s = 0.0
+        if hold.end_s - hold.start_s < self.s.min_hold_s:
+            return HoldEvent("discarded", end, hold)
+        return HoldEvent("ended", end, hold)
+
+
+@dataclass(frozen=True)
+class CueSpan:
+    id: str
+    start_s: float
+    end_s: float | None = None
+
+
+class CueTracker:
+    """Turns a per-frame condition into timed cue events.
+
+    A cue goes on when its condition has held for ``after_s`` (its span starts when the
+    condition first held) and goes off when the condition has been false for ``clear_s``
+    (its span ends when it first failed). Unknown (None) changes nothing.
+    """
+
+    def __init__(self, cue_id: str, after_s: float, clear_s: float):
+        self.id, self.after_s, self.clear_s = cue_id, after_s, clear_s
+        self.active = False
+        self._true_since: float | None = None
+        self._false_since: float | None = None
+
+    def update(self, t: float, condition: bool | None) -> list[CueSpan]:
+        if condition is None:
+            return []
+        if condition:
+            self._false_since = None
+            if self._true_since is None:
+                self._true_since = t
+            if not self.active and t - self._true_since >= self.after_s:
+                self.active = True
+                return [CueSpan(self.id, self._true_since)]
+            return []
+        self._true_since = None if not self.active else self._true_since
+        if self.active:
+            if self._false_since is None:
+                self._false_since = t
+            if t - self._false_since >= self.clear_s:
+                self.active = False
+                span = CueSpan(self.id, self._true_since, self._false_since)
+                self._true_since = self._false_since = None
+                return [span]
+        return []
+
+    def finish(self, t: float) -> list[CueSpan]:
+        if not self.active:
+            return []
+        self.active = False
+        end = self._false_since if self._false_since is not None else t
+        return [CueSpan(self.id, self._true_since, end)]
+
+
+def all_true(conditions: tuple[Condition, ...], values: list[float]) -> bool | None:
+    """All conditions hold: True; any fails: False; else (some unknown) None."""
+    results = [c.test(v) for c, v in zip(conditions, values)]
+    if any(r is False for r in results):
+        return False
+    if any(r is None for r in results):
+        return None
+    return True

@@ -1,0 +1,264 @@
+"""Overlay: draws a :class:`FrameState` on a frame. Draws only; computes nothing.
+
+Sizes scale with the frame height, so one layout reads at 640x480 and at 1080p;
+``OverlayStyle.text_scale`` enlarges the text further for a screen seen from 2-3 m.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from posecheck.frame import PoseFrame
+from posecheck.landmarks import SKELETON, Landmark
+from posecheck.rules import vertex_point
+from posecheck.session import FrameState, Stage
+from posecheck.spec import ExerciseSpec
+
+FONT = cv2.FONT_HERSHEY_DUPLEX
+# BGR colours
+LEFT_COLOUR = (255, 170, 60)  # person's left: blue
+RIGHT_COLOUR = (60, 170, 255)  # person's right: orange
+MID_COLOUR = (230, 230, 230)
+PANEL = (30, 30, 30)
+WHITE = (255, 255, 255)
+GREEN = (90, 200, 90)
+CUE_COLOURS = {
+    "form": (40, 90, 230),
+    "rep": (40, 140, 240),
+    "setup": (200, 120, 40),
+    "info": (60, 160, 60),
+}
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    """Drawing settings.
+
+    Attributes:
+        text_scale: multiplies every text size (live mode uses ~1.4 for reading from afar).
+        min_visibility: landmarks below this visibility are not drawn.
+        mirrored: the image was flipped left-right for display; pose x is flipped too.
+    """
+
+    text_scale: float = 1.0
+    min_visibility: float = 0.5
+    mirrored: bool = False
+
+
+def _unit(image: np.ndarray) -> float:
+    return max(image.shape[0], 360) / 720.0
+
+
+def _text(img, text, org, size, colour=WHITE, thick=1):
+    x, y = int(org[0]), int(org[1])
+    cv2.putText(img, text, (x, y), FONT, size, (0, 0, 0), thick + max(2, thick), cv2.LINE_AA)
+    cv2.putText(img, text, (x, y), FONT, size, colour, thick, cv2.LINE_AA)
+
+
+def _text_size(text, size, thick):
+    (w, h), base = cv2.getTextSize(text, FONT, size, thick)
+    return w, h, base
+
+
+def _wrap(text: str, size: float, thick: int, max_w: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if _text_size(trial, size, thick)[0] <= max_w or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _panel(img, x0, y0, x1, y1, colour=PANEL, alpha=0.65):
+    x0, y0 = max(0, int(x0)), max(0, int(y0))
+    x1, y1 = min(img.shape[1], int(x1)), min(img.shape[0], int(y1))
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    roi[:] = (roi * (1 - alpha) + np.array(colour) * alpha).astype(np.uint8)
+
+
+def _points(pose: PoseFrame, style: OverlayStyle) -> np.ndarray:
+    xy = pose.xy.copy()
+    if style.mirrored:
+        xy[:, 0] = pose.image_size[0] - 1 - xy[:, 0]
+    return xy
+
+
+def draw_skeleton(img: np.ndarray, pose: PoseFrame, style: OverlayStyle = OverlayStyle()) -> None:
+    if not pose.present:
+        return
+    u = _unit(img)
+    xy = _points(pose, style)
+    thick = max(2, int(round(4 * u)))
+    ok = pose.visibility >= style.min_visibility
+    for a, b in SKELETON:
+        if not (ok[a] and ok[b]):
+            continue
+        name = a.name
+        colour = (
+            LEFT_COLOUR
+            if name.startswith("LEFT") and b.name.startswith("LEFT")
+            else (
+                RIGHT_COLOUR
+                if name.startswith("RIGHT") and b.name.startswith("RIGHT")
+                else MID_COLOUR
+            )
+        )
+        cv2.line(img, tuple(np.int32(xy[a])), tuple(np.int32(xy[b])), colour, thick, cv2.LINE_AA)
+    r = max(3, int(round(5 * u)))
+    for lm in Landmark:
+        if ok[lm] and lm >= Landmark.LEFT_SHOULDER:
+            cv2.circle(img, tuple(np.int32(xy[lm])), r, WHITE, -1, cv2.LINE_AA)
+            cv2.circle(img, tuple(np.int32(xy[lm])), r, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+def _fmt(name: str, value: float, kind: str) -> str:
+    if kind in ("angle", "elevation", "inclination"):
+        return f"{name} {value:.0f}"
+    return f"{name} {value:.2f}"
+
+
+def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle) -> None:
+    if not state.pose.present:
+        return
+    u = _unit(img) * style.text_scale
+    side = state.side or (
+        "left" if state.pose.visibility[11] >= state.pose.visibility[12] else "right"
+    )
+    for name, value in state.measures.items():
+        if value != value:
+            continue
+        m = spec.measures[name]
+        p = vertex_point(m, state.pose, side)
+        if p is None:
+            continue
+        x = state.pose.image_size[0] - 1 - p[0] if style.mirrored else p[0]
+        label = _fmt(m.label or name, value, m.kind)
+        thick = max(1, int(2 * u))
+        tw, th, _ = _text_size(label, 0.7 * u, thick)
+        # Keep the label inside the picture.
+        lx = min(max(0, x + 12 * u), img.shape[1] - tw - 4)
+        ly = min(max(th + 4, p[1] - 12 * u), img.shape[0] - 4)
+        _text(img, label, (lx, ly), 0.7 * u, (120, 255, 255), thick)
+
+
+def _counts_lines(state: FrameState, spec: ExerciseSpec) -> list[str]:
+    lines = []
+    if spec.count_kind == "reps":
+        target = f" / {spec.targets.reps}" if spec.targets.reps else ""
+        lines.append(f"Reps {state.reps['total']}{target}")
+        if state.partial_reps:
+            lines.append(f"Partial {state.partial_reps}")
+    elif spec.has_sides:
+        sets = spec.targets.sets
+        suffix = f"/{sets}" if sets else ""
+        lines.append(
+            f"Left {state.holds_done['left']}{suffix}   Right {state.holds_done['right']}{suffix}"
+        )
+    else:
+        n = state.holds_done["left"] + state.holds_done["right"]
+        lines.append(f"Holds {n}")
+    return lines
+
+
+def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle) -> None:
+    h, w = img.shape[:2]
+    u = _unit(img) * style.text_scale
+    pad = int(14 * u)
+    title_size, count_size = 0.8 * u, 1.25 * u
+    t1, t2 = max(1, int(1.5 * u)), max(2, int(2.5 * u))
+    lines = _counts_lines(state, spec)
+    box_w = (
+        max(
+            [_text_size(spec.name, title_size, t1)[0]]
+            + [_text_size(x, count_size, t2)[0] for x in lines]
+        )
+        + 2 * pad
+    )
+    line_h = int(48 * u)
+    box_h = int(36 * u) + line_h * len(lines) + pad
+    _panel(img, 0, 0, box_w, box_h)
+    _text(img, spec.name, (pad, pad + 22 * u), title_size, (200, 200, 200), t1)
+    for i, line in enumerate(lines):
+        _text(img, line, (pad, int(36 * u) + line_h * (i + 1) - 6 * u), count_size, WHITE, t2)
+    if state.stage is Stage.SETUP:
+        _text(img, "SETTING UP", (pad, box_h + 30 * u), 0.7 * u, (120, 200, 255), t1)
+    elif state.paused:
+        _text(img, "PAUSED", (pad, box_h + 30 * u), 0.7 * u, (120, 200, 255), t1)
+    if state.hold is not None:
+        draw_hold(img, state, style)
+
+
+def draw_hold(img, state: FrameState, style: OverlayStyle) -> None:
+    """A ring filling up to the target, with the seconds left in the middle."""
+    h, w = img.shape[:2]
+    u = _unit(img) * style.text_scale
+    hold = state.hold
+    r = int(62 * u)
+    cx, cy = w - r - int(20 * u), r + int(20 * u)
+    _panel(img, cx - r - 12 * u, cy - r - 12 * u, w, cy + r + 48 * u)
+    target = hold.target_s or 0
+    frac = min(1.0, hold.elapsed_s / target) if target else 0.0
+    thick = max(4, int(10 * u))
+    cv2.circle(img, (cx, cy), r, (80, 80, 80), thick, cv2.LINE_AA)
+    colour = GREEN if frac >= 1 else ((60, 200, 255) if hold.running else (150, 150, 150))
+    if frac > 0:
+        cv2.ellipse(img, (cx, cy), (r, r), -90, 0, 360 * frac, colour, thick, cv2.LINE_AA)
+    if target:
+        left = max(0.0, target - hold.elapsed_s)
+        big = "done" if left <= 0 else f"{int(np.ceil(left))}"
+        sub = f"{hold.elapsed_s:.0f}/{target:.0f} s"
+    else:
+        big, sub = f"{hold.elapsed_s:.0f}", "seconds"
+    size = (1.6 if len(big) <= 2 else 1.0) * u
+    tw, th, _ = _text_size(big, size, max(2, int(3 * u)))
+    _text(img, big, (cx - tw / 2, cy + th / 2), size, WHITE, max(2, int(3 * u)))
+    side = f"{hold.side.upper()} " if hold.side else ""
+    label = f"{side}{sub}" if hold.running or not hold.side else f"next: {hold.side.upper()}"
+    sw, _, _ = _text_size(label, 0.6 * u, max(1, int(1.5 * u)))
+    _text(
+        img, label, (cx - sw / 2, cy + r + 34 * u), 0.6 * u, (220, 220, 220), max(1, int(1.5 * u))
+    )
+
+
+def draw_cue(img, state: FrameState, style: OverlayStyle) -> None:
+    """The one current cue (or message), in a banner across the bottom."""
+    text, kind = None, "info"
+    if state.cue is not None:
+        text, kind = state.cue.message, state.cue.kind
+    elif state.message:
+        text = state.message
+    if not text:
+        return
+    h, w = img.shape[:2]
+    u = _unit(img) * style.text_scale
+    size, thick = 1.0 * u, max(2, int(2.2 * u))
+    pad = int(16 * u)
+    lines = _wrap(text, size, thick, w - 2 * pad)
+    line_h = int(44 * u)
+    box_h = line_h * len(lines) + pad
+    _panel(img, 0, h - box_h, w, h, CUE_COLOURS.get(kind, PANEL), 0.8)
+    for i, line in enumerate(lines):
+        tw, _, _ = _text_size(line, size, thick)
+        _text(img, line, ((w - tw) / 2, h - box_h + line_h * (i + 1) - 8 * u), size, WHITE, thick)
+
+
+def annotate(
+    image: np.ndarray, state: FrameState, spec: ExerciseSpec, style: OverlayStyle = OverlayStyle()
+) -> np.ndarray:
+    """Draw skeleton, measures, counts, hold timer and the current cue on a copy of ``image``."""
+    img = image.copy()
+    draw_skeleton(img, state.pose, style)
+    draw_measures(img, state, spec, style)
+    draw_status(img, state, spec, style)
+    draw_cue(img, state, style)
+    return img

@@ -1,0 +1,104 @@
+"""Reports: the JSON a session leaves behind, and its plain-text summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+SAFETY = (
+    "Stop if pain gets sharp or spreads down a leg. posecheck gives guidance on form, "
+    "not medical advice."
+)
+SCHEMA_VERSION = 1
+
+
+def write_report(report: dict, path: str | Path) -> Path:
+    """Write ``report`` as JSON, atomically (a half-written report never replaces a good one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _t(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}"
+
+
+def format_summary(report: dict) -> str:
+    """A readable summary of a report, for the terminal."""
+    lines = []
+    frames, seen = report["frames_seen"], report["frames_with_person"]
+    pct = 100.0 * seen / frames if frames else 0.0
+    head = f"{report['exercise_name']} ({report['exercise']})"
+    if report.get("video"):
+        head += f" on {report['video']}"
+    lines.append(head)
+    lines.append(
+        f"  {report['duration_s']:.1f} s, {frames} frames, a person in {seen} ({pct:.0f}%)"
+        + ("   [PARTIAL: interrupted]" if report.get("partial") else "")
+    )
+    if report.get("truncated"):
+        lines.append("  The video ended early (truncated file?): counts cover what could be read.")
+    if frames and seen == 0:
+        lines.append("  No person was found in this video: nothing was counted.")
+        return "\n".join(lines)
+    setup = report["setup"]
+    if setup["passed"]:
+        lines.append(
+            f"  Starting position reached at {setup['passed_at_s']:.1f} s; counting from there."
+        )
+    else:
+        lines.append(f"  {setup['message']}. Nothing was counted.")
+        if report.get("setup_messages"):
+            common = max(
+                report["setup_messages"],
+                key=lambda e: (e["end_s"] or report["duration_s"]) - e["start_s"],
+            )
+            lines.append(f'  Most of the time: "{common["message"]}"')
+    reps = report["reps"]
+    if report["count_kind"] == "reps":
+        lines.append(
+            f"  Reps: {reps['total']}"
+            + (f" (left {reps['left']}, right {reps['right']})" if reps["left"] is not None else "")
+        )
+        for r in report["rep_list"]:
+            top = f", {r['top_s']:.1f} s at the top" if r.get("top_s") is not None else ""
+            lines.append(f"    rep {r['index']}: {_t(r['start_s'])}-{_t(r['end_s'])} s{top}")
+        for p in report["partial_reps"]:
+            lines.append(f"    partial {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
+    else:
+        if reps["left"] is not None:
+            lines.append(f"  Holds: left {reps['left']}, right {reps['right']}")
+        else:
+            lines.append(f"  Holds: {len(report['holds'])}")
+        for h in report["holds"]:
+            side = f"{h['side']}: " if h["side"] else ""
+            target = ""
+            if h["target_s"]:
+                target = f" of {h['target_s']:.0f} s target" + (" - met" if h["met"] else "")
+            lines.append(
+                f"    {side}{_t(h['start_s'])}-{_t(h['end_s'])} s, held {h['duration_s']:.1f} s{target}"
+            )
+    if report["targets"].get("text"):
+        lines.append(f"  Target: {report['targets']['text']}")
+    if report["cues"]:
+        lines.append("  Form cues:")
+        for c in report["cues"]:
+            end = _t(c["end_s"]) if c["end_s"] is not None else "end"
+            lines.append(f"    {_t(c['start_s'])}-{end} s  {c['message']}")
+    else:
+        lines.append("  Form cues: none")
+    if report.get("view_note"):
+        lines.append(f"  Note: {report['view_note']}")
+    lines.append(f"  Processed at {report['processing_fps']:.1f} fps with {report['model']}")
+    return "\n".join(lines)

@@ -1,0 +1,143 @@
+"""Rules: evaluate a spec's named measures on a pose, and resolve condition references.
+
+Measures with side-less joints (``knee``) are evaluated on both sides (``left.knee_bend``,
+``right.knee_bend``). A landmark that is out of frame or not visible makes its measures
+NaN, so that counting pauses instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from posecheck import geometry as g
+from posecheck.frame import PoseFrame
+from posecheck.landmarks import SIDES, Landmark, landmark_by_name, other_side, sided
+from posecheck.spec import Condition, ExerciseSpec, Measure
+
+NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """When a landmark is trusted: visibility score and margin inside the frame."""
+
+    min_visibility: float = 0.5
+    margin_px: float = 0.0
+
+
+def measure_landmarks(m: Measure, side: str | None) -> list[Landmark]:
+    if m.kind == "lateral":
+        return [landmark_by_name(f"left_{m.joints[0]}"), landmark_by_name(f"right_{m.joints[0]}")]
+    return [sided(j, side or "left") for j in m.joints]
+
+
+def _usable(pose: PoseFrame, lms: list[Landmark], vis: Visibility) -> bool:
+    return all(
+        pose.visible(lm, vis.min_visibility) and pose.in_frame(lm, vis.margin_px) for lm in lms
+    )
+
+
+def evaluate(m: Measure, pose: PoseFrame, side: str | None, vis: Visibility) -> float:
+    """One measure on one side (``side`` None for a measure whose joints name their side)."""
+    if not pose.present:
+        return NAN
+    lms = measure_landmarks(m, side)
+    if not _usable(pose, lms, vis):
+        return NAN
+    pts = pose.world if m.space == "world" else pose.xy
+    p = [pts[lm] for lm in lms]
+    if m.kind == "angle":
+        return g.angle_deg(*p)
+    if m.kind == "elevation":
+        return g.elevation_deg(*p)
+    if m.kind == "inclination":
+        return g.inclination_deg(*p)
+    unit = g.torso_length_m(pose) if m.space == "world" else g.torso_length_px(pose)
+    if m.kind == "distance":
+        return g.distance(p[0], p[1], unit)
+    if m.kind == "height":
+        return g.height_above(p[0], p[1], unit)
+    if m.kind == "forward":
+        return g.forward_offset(pose, p[0], p[1], space=m.space)
+    if m.kind == "lateral":
+        return g.lateral_offset(pose, lms[0], lms[1])
+    raise ValueError(f"unknown measure kind {m.kind!r}")
+
+
+class MeasureValues:
+    """All of a spec's measures on one pose, with the working side for lookups.
+
+    ``get("knee_bend")`` is the working side's value; ``get("other.knee_bend")`` the
+    other side's; ``get("left.knee_bend")`` the person's left.
+    """
+
+    def __init__(self, spec: ExerciseSpec, pose: PoseFrame, vis: Visibility):
+        self.values: dict[str, float] = {}
+        for m in spec.measures.values():
+            if m.per_side:
+                for side in SIDES:
+                    self.values[f"{side}.{m.name}"] = evaluate(m, pose, side, vis)
+            else:
+                self.values[m.name] = evaluate(m, pose, None, vis)
+        self.spec = spec
+        self.side = "left"
+
+    def with_side(self, side: str) -> MeasureValues:
+        self.side = side
+        return self
+
+    def get(self, ref: str) -> float:
+        if ref in self.values:
+            return self.values[ref]
+        prefix, _, name = ref.rpartition(".")
+        if prefix == "other":
+            return self.values.get(f"{other_side(self.side)}.{name}", NAN)
+        if prefix in SIDES:
+            return self.values.get(ref, NAN)
+        return self.values.get(f"{self.side}.{ref}", NAN)
+
+    def test(self, conditions: tuple[Condition, ...]) -> bool | None:
+        """All hold: True; one fails: False; otherwise (some unknown) None."""
+        unknown = False
+        for c in conditions:
+            r = c.test(self.get(c.measure))
+            if r is False:
+                return False
+            unknown |= r is None
+        return None if unknown else True
+
+    def pick_side(self, measure: str, pick: str) -> str | None:
+        """The side whose ``measure`` is smaller (``pick='min'``) or larger; None if unknown."""
+        lv, rv = self.values.get(f"left.{measure}", NAN), self.values.get(f"right.{measure}", NAN)
+        if math.isnan(lv) and math.isnan(rv):
+            return None
+        if math.isnan(lv):
+            return "right"
+        if math.isnan(rv):
+            return "left"
+        if pick == "min":
+            return "left" if lv <= rv else "right"
+        return "left" if lv >= rv else "right"
+
+
+def required_landmarks(spec: ExerciseSpec, side: str | None) -> list[Landmark]:
+    """The landmarks the exercise needs, on ``side`` (None = both sides)."""
+    sides = SIDES if side is None else (side,)
+    out: list[Landmark] = []
+    for j in spec.joints:
+        for s in sides:
+            lm = sided(j, s)
+            if lm not in out:
+                out.append(lm)
+    return out
+
+
+def vertex_point(m: Measure, pose: PoseFrame, side: str) -> np.ndarray | None:
+    """Where to draw a measure's value: the middle joint of an angle, else the first joint."""
+    lms = measure_landmarks(m, side)
+    lm = lms[1] if m.kind == "angle" else lms[0]
+    p = pose.xy[lm]
+    return p if np.isfinite(p).all() else None

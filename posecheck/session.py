@@ -1,0 +1,619 @@
+"""An exercise session: setup check, counting and cues for one exercise, frame by frame.
+
+``ExerciseSession.update(pose) -> FrameState`` is the one entry point shared by
+``analyze`` (recorded video) and ``live`` (webcam), so both count the same on the same
+frames. It holds no drawing and no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from enum import Enum
+
+from posecheck import geometry as g
+from posecheck.counting import (
+    CueSpan,
+    CueTracker,
+    Hold,
+    HoldEvent,
+    HoldTimer,
+    Rep,
+    RepCounter,
+    RepEvent,
+)
+from posecheck.frame import PoseFrame
+from posecheck.landmarks import BODY_PARTS, SIDES, other_side
+from posecheck.rules import MeasureValues, Visibility, required_landmarks
+from posecheck.spec import ExerciseSpec
+
+
+class Stage(Enum):
+    SETUP = "setup"  # before the starting position is reached
+    COUNTING = "counting"
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """Settings of the setup check (names with units).
+
+    Attributes:
+        visibility: when a landmark is trusted.
+        view_window_s: the camera view is judged by majority over this window.
+        setup_clear_s: a setup message stays this long after its problem is fixed.
+        lost_s: counting shows "paused" after the needed landmarks are lost this long.
+        message_s: how long a one-off message ("Switch legs", a rep cue) stays up.
+    """
+
+    visibility: Visibility = field(default_factory=Visibility)
+    view_window_s: float = 1.5
+    setup_clear_s: float = 0.3
+    lost_s: float = 0.5
+    message_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class ActiveCue:
+    id: str
+    message: str
+    priority: int
+    kind: str = "form"  # form | setup | rep | info
+
+
+@dataclass(frozen=True)
+class HoldStatus:
+    side: str | None
+    elapsed_s: float
+    target_s: float | None
+    running: bool
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Something that happened on a frame (for voice, the live loop and logs)."""
+
+    kind: str  # setup_passed | rep_completed | rep_partial | hold_started | hold_ended |
+    #             target_met | switch_side | cue_on | done
+    t_s: float
+    side: str | None = None
+    message: str = ""
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """What the session knows after one frame: everything an overlay or a voice needs."""
+
+    timestamp_s: float
+    pose: PoseFrame
+    stage: Stage
+    phase: str
+    side: str | None
+    view: str
+    measures: dict[str, float]
+    cue: ActiveCue | None
+    reps: dict[str, int | None]
+    partial_reps: int
+    hold: HoldStatus | None
+    holds_done: dict[str, int]
+    message: str | None
+    events: tuple[SessionEvent, ...] = ()
+    paused: bool = False
+
+
+@dataclass
+class _TimedEvent:
+    id: str
+    message: str
+    start_s: float
+    end_s: float | None = None
+    kind: str = "form"
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "message": self.message,
+            "start_s": round(self.start_s, 3),
+            "end_s": None if self.end_s is None else round(self.end_s, 3),
+        }
+
+
+_PART_WORDS = {
+    "head": "your head is",
+    "shoulders": "your shoulders are",
+    "hands": "your hands are",
+    "hips": "your hips are",
+    "knees": "your knees are",
+    "feet": "your feet are",
+}
+
+
+class ExerciseSession:
+    """Setup check, counting and cues of one exercise."""
+
+    def __init__(self, spec: ExerciseSpec, settings: SessionSettings | None = None):
+        self.spec = spec
+        self.settings = settings or SessionSettings()
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        spec = self.spec
+        self.stage = Stage.SETUP
+        self.setup_passed_s: float | None = None
+        self._start_since: float | None = None
+        self.reps_counter = RepCounter(spec.reps) if spec.reps else None
+        self.hold_timer = HoldTimer(spec.hold, spec.targets.hold_s) if spec.hold else None
+        self._cue_trackers = {c.id: CueTracker(c.id, c.after_s, c.clear_s) for c in spec.cues}
+        self._setup_trackers: dict[str, CueTracker] = {}
+        self.reps: list[tuple[Rep, str | None]] = []
+        self.partials: list[tuple[Rep, str | None, str]] = []
+        self.holds: list[tuple[Hold, str | None, bool]] = []
+        self.cue_events: list[_TimedEvent] = []
+        self.setup_events: list[_TimedEvent] = []
+        self._open_cues: dict[str, _TimedEvent] = {}
+        self._open_setup: dict[str, _TimedEvent] = {}
+        self._views: deque[tuple[float, str]] = deque()
+        self._side: str | None = None
+        self._hold_side: str | None = None
+        self._hold_side_votes: Counter = Counter()
+        self._message: tuple[str, float] | None = None
+        self._flash_cue: tuple[ActiveCue, float] | None = None
+        self._last_seen_s: float | None = None
+        self._switch_to: str | None = None
+        self.frames = 0
+        self.frames_with_person = 0
+        self.last_t = 0.0
+        self.first_t: float | None = None
+        self.view_counts: Counter = Counter()
+
+    # ------------------------------------------------------------------ helpers
+    def _set_message(self, text: str, t: float, kind: str = "info") -> None:
+        self._message = (text, t + self.settings.message_s)
+
+    def _track(
+        self,
+        trackers: dict,
+        open_: dict,
+        log: list,
+        cue_id: str,
+        message: str,
+        cond: bool | None,
+        t: float,
+        kind: str,
+        after_s: float,
+        clear_s: float,
+    ) -> list:
+        tracker = trackers.get(cue_id)
+        if tracker is None:
+            tracker = trackers[cue_id] = CueTracker(cue_id, after_s, clear_s)
+        started = []
+        for span in tracker.update(t, cond):
+            started.extend(self._log_span(span, message, open_, log, kind))
+        return started
+
+    @staticmethod
+    def _log_span(span: CueSpan, message: str, open_: dict, log: list, kind: str) -> list:
+        if span.end_s is None:
+            ev = _TimedEvent(span.id, message, span.start_s, None, kind)
+            open_[span.id] = ev
+            log.append(ev)
+            return [ev]
+        ev = open_.pop(span.id, None)
+        if ev is None:
+            log.append(_TimedEvent(span.id, message, span.start_s, span.end_s, kind))
+        else:
+            ev.end_s = span.end_s
+        return []
+
+    def _view(self, pose: PoseFrame, t: float) -> str:
+        v = g.classify_view(pose) if pose.present else "unknown"
+        self._views.append((t, v))
+        while self._views and self._views[0][0] < t - self.settings.view_window_s:
+            self._views.popleft()
+        counts = Counter(x for _, x in self._views if x != "unknown")
+        return counts.most_common(1)[0][0] if counts else "unknown"
+
+    def _missing_parts(self, pose: PoseFrame, side: str | None) -> tuple[list[str], list[str]]:
+        """Body parts the exercise needs that are out of frame / not visible."""
+        vis = self.settings.visibility
+        needed = set(required_landmarks(self.spec, side))
+        out, hidden = [], []
+        for part, lms in BODY_PARTS.items():
+            lms = [lm for lm in lms if lm in needed]
+            if not lms:
+                continue
+            if any(not pose.in_frame(lm, vis.margin_px) for lm in lms):
+                out.append(part)
+            elif all(pose.visibility[lm] < vis.min_visibility for lm in lms):
+                hidden.append(part)
+        return out, hidden
+
+    def _working_side(self, values: MeasureValues, pose: PoseFrame) -> str:
+        """The side whose measures are read: the active one, else the one facing the camera."""
+        sides = self.spec.sides
+        if sides.mode == "each":
+            if self._hold_side is not None:
+                return self._hold_side
+            if sides.left_when is not None:
+                v = values.get(sides.measure)
+                if sides.left_when.test(v):
+                    return "left"
+                if sides.right_when.test(v):
+                    return "right"
+                return self._side or g.facing_side(pose)
+            picked = values.pick_side(sides.measure, sides.pick)
+            if picked:
+                return picked
+            return self._side or "left"
+        return g.facing_side(pose) if pose.present else (self._side or "left")
+
+    # ------------------------------------------------------------------ main
+    def update(self, pose: PoseFrame) -> FrameState:
+        t = pose.timestamp_s
+        if self.first_t is None:
+            self.first_t = t
+        self.last_t = t
+        self.frames += 1
+        events: list[SessionEvent] = []
+        spec, st = self.spec, self.settings
+        values = MeasureValues(spec, pose, st.visibility)
+        if pose.present:
+            self.frames_with_person += 1
+        side = self._working_side(values, pose) if pose.present else (self._side or "left")
+        self._side = side
+        values.with_side(side)
+        view = self._view(pose, t)
+        if view != "unknown" and pose.present:
+            self.view_counts[view] += 1
+
+        # Setup problems, most basic first; each is a timed event in the report.
+        needed_side = side if spec.view == "side" and not spec.has_sides else None
+        out, hidden = self._missing_parts(pose, needed_side) if pose.present else ([], [])
+        problems: list[tuple[str, str]] = []
+        if not pose.present:
+            problems.append(("no_person", "Step into the picture: nobody is in view"))
+        elif out:
+            words = " and ".join(_PART_WORDS[p] for p in out[:2])
+            problems.append(("out_of_frame", f"Move the camera back: {words} out of frame"))
+        elif hidden:
+            parts = " and ".join(hidden[:2])
+            problems.append(("not_visible", f"Make sure your {parts} can be seen"))
+        elif spec.view == "side" and view == "front":
+            problems.append(("turn_side_on", "Turn side-on to the camera"))
+        elif spec.view == "front" and view == "side":
+            problems.append(("face_camera", "Face the camera, or put it at your feet"))
+        setup_ok = not problems
+        paused = False
+
+        if self.stage is Stage.SETUP:
+            in_start = values.test(spec.start.position) if setup_ok else None
+            if setup_ok and not in_start:
+                problems.append(("start_position", spec.start.message))
+            if setup_ok and in_start:
+                if self._start_since is None:
+                    self._start_since = t
+                if t - self._start_since >= spec.start.hold_s:
+                    self.stage = Stage.COUNTING
+                    self.setup_passed_s = t
+                    events.append(
+                        SessionEvent("setup_passed", t, message="Ready: start when you like")
+                    )
+                    self._set_message("Ready: go ahead", t)
+            else:
+                self._start_since = None
+        else:
+            lost = not setup_ok
+            if lost:
+                if self._last_seen_s is not None and t - self._last_seen_s > st.lost_s:
+                    paused = True
+            else:
+                self._last_seen_s = t
+
+        active_ids = {pid for pid, _ in problems}
+        for pid, msg in problems:
+            self._track(
+                self._setup_trackers,
+                self._open_setup,
+                self.setup_events,
+                pid,
+                msg,
+                True,
+                t,
+                "setup",
+                0.0,
+                st.setup_clear_s,
+            )
+        for pid in list(self._setup_trackers):
+            if pid not in active_ids:
+                self._track(
+                    self._setup_trackers,
+                    self._open_setup,
+                    self.setup_events,
+                    pid,
+                    "",
+                    False,
+                    t,
+                    "setup",
+                    0.0,
+                    st.setup_clear_s,
+                )
+
+        phase = "setup"
+        hold_status = None
+        if self.stage is Stage.COUNTING:
+            phase = self._count(values, side, t, events, usable=setup_ok)
+            if self.hold_timer is not None:
+                hs = self._hold_side if spec.has_sides else None
+                running = self.hold_timer.state.value != "out"
+                hold_status = HoldStatus(
+                    side=hs if running else (self._switch_to or side if spec.has_sides else None),
+                    elapsed_s=self.hold_timer.elapsed_s,
+                    target_s=spec.targets.hold_s,
+                    running=running,
+                )
+
+        cue = self._current_cue(problems, t)
+        message = None
+        if self._message and t <= self._message[1]:
+            message = self._message[0]
+        if paused and self.stage is Stage.COUNTING:
+            message = "Counting paused: " + (problems[0][1] if problems else "lost sight of you")
+        shown = {}
+        for name in spec.show:
+            shown[name] = values.get(name)
+        return FrameState(
+            timestamp_s=t,
+            pose=pose,
+            stage=self.stage,
+            phase=phase,
+            side=side if spec.has_sides else None,
+            view=view,
+            measures=shown,
+            cue=cue,
+            reps=self.rep_counts(),
+            partial_reps=len(self.partials),
+            hold=hold_status,
+            holds_done=self.holds_done(),
+            message=message,
+            events=tuple(events),
+            paused=paused,
+        )
+
+    def _count(self, values: MeasureValues, side: str, t: float, events: list, usable: bool) -> str:
+        spec = self.spec
+        phase = "rest"
+        form_ok = True
+        # Cues (only while the pose can be read).
+        if self.reps_counter is not None:
+            phase = self.reps_counter.state.value
+        elif self.hold_timer is not None:
+            phase = "holding" if self.hold_timer.state.value != "out" else "out"
+        for cue in spec.cues:
+            in_phase = not cue.phases or phase in cue.phases
+            # Unknown while the pose cannot be read; off outside the cue's phases.
+            cond = (values.test(cue.when) if in_phase else False) if usable else None
+            for ev in self._track(
+                self._cue_trackers,
+                self._open_cues,
+                self.cue_events,
+                cue.id,
+                cue.message,
+                cond,
+                t,
+                "form",
+                cue.after_s,
+                cue.clear_s,
+            ):
+                events.append(SessionEvent("cue_on", t, message=ev.message, id=ev.id))
+            if cue.pauses_hold and self._cue_trackers[cue.id].active:
+                form_ok = False
+
+        if self.reps_counter is not None:
+            value = values.get(spec.reps.measure) if usable else float("nan")
+            for ev in self.reps_counter.update(t, value):
+                self._on_rep(ev, side, events)
+            return self.reps_counter.state.value
+
+        timer = self.hold_timer
+        in_pos = values.test(spec.hold.position) if usable else None
+        if spec.has_sides and timer.state.value == "out" and in_pos:
+            self._hold_side = side
+            self._hold_side_votes = Counter()
+        if spec.has_sides and timer.state.value != "out":
+            self._hold_side_votes[side] += 1
+        for ev in timer.update(t, in_pos, form_ok):
+            self._on_hold(ev, events)
+        return "holding" if timer.state.value != "out" else "out"
+
+    def _on_rep(self, ev: RepEvent, side: str, events: list) -> None:
+        spec = self.spec
+        rside = side if spec.has_sides else None
+        if ev.kind == "completed":
+            self.reps.append((ev.rep, rside))
+            n = len(self.reps)
+            events.append(SessionEvent("rep_completed", ev.t_s, rside, message=str(n)))
+            if ev.rep.top_start_s is not None:
+                hold = Hold(
+                    ev.rep.top_start_s,
+                    ev.rep.top_end_s or ev.t_s,
+                    (ev.rep.top_end_s or ev.t_s) - ev.rep.top_start_s,
+                )
+                target = spec.targets.hold_s
+                self.holds.append((hold, rside, bool(target is None or hold.held_s >= target)))
+            props = ev.rep.properties
+            for rc in spec.rep_cues:
+                results = [c.test(props.get(c.measure, float("nan"))) for c in rc.when]
+                if results and all(r is True for r in results):
+                    self.cue_events.append(
+                        _TimedEvent(rc.id, rc.message, ev.rep.start_s, ev.rep.end_s, "rep")
+                    )
+                    self._flash_cue = (
+                        ActiveCue(rc.id, rc.message, rc.priority, "rep"),
+                        ev.t_s + self.settings.message_s,
+                    )
+                    events.append(SessionEvent("cue_on", ev.t_s, rside, rc.message, rc.id))
+            if spec.targets.reps and n == spec.targets.reps:
+                events.append(SessionEvent("done", ev.t_s, message=f"{n} reps: well done"))
+                self._set_message(f"{n} reps: well done", ev.t_s)
+        elif ev.kind == "partial":
+            cue = spec.cue(spec.reps.partial_cue) if spec.reps.partial_cue else None
+            reason = cue.message if cue else "the movement did not reach the top position"
+            self.partials.append((ev.rep, rside, reason))
+            if cue:
+                self.cue_events.append(
+                    _TimedEvent(cue.id, cue.message, ev.rep.start_s, ev.rep.end_s, "rep")
+                )
+                self._flash_cue = (
+                    ActiveCue(cue.id, cue.message, cue.priority, "rep"),
+                    ev.t_s + self.settings.message_s,
+                )
+            events.append(SessionEvent("rep_partial", ev.t_s, rside, reason, cue.id if cue else ""))
+
+    def _on_hold(self, ev: HoldEvent, events: list) -> None:
+        spec = self.spec
+        side = self._hold_side if spec.has_sides else None
+        if ev.kind == "started":
+            events.append(SessionEvent("hold_started", ev.t_s, side, "Hold"))
+            self._switch_to = None
+        elif ev.kind == "target_met":
+            events.append(SessionEvent("target_met", ev.t_s, side, "Time: release"))
+            self._set_message("Target reached: release", ev.t_s)
+        elif ev.kind == "ended":
+            if spec.has_sides and self._hold_side_votes:
+                side = self._hold_side_votes.most_common(1)[0][0]
+            target = spec.targets.hold_s
+            met = bool(target is not None and ev.hold.held_s >= target - 0.05)
+            self.holds.append((ev.hold, side, met))
+            events.append(SessionEvent("hold_ended", ev.t_s, side, f"{ev.hold.held_s:.0f} s"))
+            if spec.has_sides:
+                self._after_side_hold(side, met, ev.t_s, events)
+            self._hold_side = None
+
+    def _after_side_hold(self, side: str, met: bool, t: float, events: list) -> None:
+        spec = self.spec
+        done = self.holds_done()
+        sets = spec.targets.sets
+        word = "legs" if "leg" in (spec.summary + spec.name).lower() else "sides"
+        if sets and all(done[s] >= sets for s in SIDES):
+            events.append(SessionEvent("done", t, message="All sets done: well done"))
+            self._set_message("All sets done: well done", t)
+            return
+        switch = spec.sides.switch
+        if (switch == "after_each_hold" and met) or (
+            switch == "after_sets" and sets and done[side] >= sets
+        ):
+            other = other_side(side)
+            self._switch_to = other
+            events.append(SessionEvent("switch_side", t, other, f"Switch {word}"))
+            self._set_message(f"Switch {word}: now your {other}", t)
+
+    def _current_cue(self, problems: list[tuple[str, str]], t: float) -> ActiveCue | None:
+        if problems:
+            pid, msg = problems[0]
+            return ActiveCue(pid, msg, 0, "setup")
+        best = None
+        for cue in self.spec.cues:
+            if self._cue_trackers[cue.id].active and (best is None or cue.priority < best.priority):
+                best = cue
+        if best is not None:
+            return ActiveCue(best.id, best.message, best.priority, "form")
+        if self._flash_cue and t <= self._flash_cue[1]:
+            return self._flash_cue[0]
+        return None
+
+    # ------------------------------------------------------------------ results
+    def rep_counts(self) -> dict[str, int | None]:
+        spec = self.spec
+        if spec.count_kind == "reps":
+            if spec.has_sides:
+                left = sum(1 for _, s in self.reps if s == "left")
+                right = sum(1 for _, s in self.reps if s == "right")
+                return {"total": left + right, "left": left, "right": right}
+            return {"total": len(self.reps), "left": None, "right": None}
+        if spec.has_sides:
+            done = self.holds_done()
+            return {"total": done["left"] + done["right"], **done}
+        return {"total": None, "left": None, "right": None}
+
+    def holds_done(self) -> dict[str, int]:
+        return {s: sum(1 for _, side, _ in self.holds if side == s) for s in SIDES}
+
+    def finish(self) -> None:
+        """Close what is still open at the end of the video or session."""
+        t = self.last_t
+        if self.reps_counter is not None and self.stage is Stage.COUNTING:
+            for ev in self.reps_counter.finish(t):
+                self._on_rep(ev, self._side if self.spec.has_sides else None, [])
+        if self.hold_timer is not None:
+            for ev in self.hold_timer.finish(t):
+                self._on_hold(ev, [])
+        for trackers, open_, log, kind in (
+            (self._cue_trackers, self._open_cues, self.cue_events, "form"),
+            (self._setup_trackers, self._open_setup, self.setup_events, "setup"),
+        ):
+            for tracker in trackers.values():
+                for span in tracker.finish(t):
+                    self._log_span(span, "", open_, log, kind)
+
+    def summary(self) -> dict:
+        """The counting part of the report (see README, "Report")."""
+        spec = self.spec
+        target = spec.targets.hold_s
+        return {
+            "exercise": spec.id,
+            "exercise_name": spec.name,
+            "count_kind": spec.count_kind,
+            "setup": {
+                "passed": self.setup_passed_s is not None,
+                "passed_at_s": None
+                if self.setup_passed_s is None
+                else round(self.setup_passed_s, 3),
+                "message": None
+                if self.setup_passed_s is not None
+                else ("The starting position was never reached: " + spec.start.message),
+            },
+            "reps": self.rep_counts(),
+            "rep_list": [
+                {
+                    "index": i + 1,
+                    "side": side,
+                    "start_s": round(rep.start_s, 3),
+                    "end_s": round(rep.end_s, 3),
+                    "top_s": None if rep.top_start_s is None else round(rep.properties["top_s"], 3),
+                }
+                for i, (rep, side) in enumerate(self.reps)
+            ],
+            "partial_reps": [
+                {
+                    "side": side,
+                    "start_s": round(rep.start_s, 3),
+                    "end_s": round(rep.end_s, 3),
+                    "reason": reason,
+                }
+                for rep, side, reason in self.partials
+            ],
+            "holds": [
+                {
+                    "side": side,
+                    "start_s": round(h.start_s, 3),
+                    "end_s": round(h.end_s, 3),
+                    "duration_s": round(h.held_s, 3),
+                    "target_s": target,
+                    "met": None if target is None else met,
+                }
+                for h, side, met in self.holds
+            ],
+            "targets": {
+                "hold_s": target,
+                "hold_max_s": spec.targets.hold_max_s,
+                "sets_per_side" if spec.has_sides else "sets": spec.targets.sets,
+                "reps": spec.targets.reps,
+                "text": spec.targets.text,
+            },
+            "cues": [e.as_dict() for e in sorted(self.cue_events, key=lambda e: e.start_s)],
+            "setup_messages": [
+                e.as_dict() for e in sorted(self.setup_events, key=lambda e: e.start_s)
+            ],
+            "view": self.view_counts.most_common(1)[0][0] if self.view_counts else None,
+        }
