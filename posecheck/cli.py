@@ -67,6 +67,23 @@ def cmd_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from posecheck.evaluate import evaluate_folder, format_table
+
+    def progress(i: int, n: int, name: str) -> None:
+        print(f"[{i + 1}/{n}] {name}", file=sys.stderr, flush=True)
+
+    scores = evaluate_folder(
+        args.folder,
+        exercise=args.exercise,
+        use_cache=not args.no_cache,
+        verbose=args.verbose,
+        progress=None if args.quiet else progress,
+    )
+    print(format_table(scores))
+    return 0
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from posecheck.synth.cli import main as synth_main
 
@@ -101,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("exercises", help="list the exercises")
     e.set_defaults(func=cmd_exercises)
+
+    ev = sub.add_parser("evaluate", help="score the analyser on clips with ground truth")
+    ev.add_argument("folder", help="a folder of clip.mp4 + clip.json, or one with labels.json")
+    ev.add_argument("--exercise", "-e", help="only this exercise")
+    ev.add_argument("--no-cache", action="store_true", help="recompute poses (not cached)")
+    ev.add_argument("--verbose", "-v", action="store_true", help="one line per clip")
+    ev.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    ev.set_defaults(func=cmd_evaluate)
 
     s = sub.add_parser(
         "synth", help="render synthetic footage (samples, test suite)", add_help=False

@@ -1,0 +1,283 @@
+"""Accuracy evaluation: run the analyser on every clip that has ground truth and score it.
+
+Reads either a folder of synthetic clips (``clip.mp4`` + ``clip.json`` side by side) or a
+footage folder with one ``labels.json`` (``../shared/footage`` form). Poses are cached per
+video file and model, so re-scoring after a spec change takes seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from posecheck.frame import PoseFrame
+from posecheck.pose import PoseEstimator, cache_dir
+from posecheck.session import ExerciseSession
+from posecheck.smoothing import PoseSmoother
+from posecheck.source import VideoFileSource
+from posecheck.spec import ExerciseSpec, load_spec
+
+FAULT_SLACK_S = 1.0
+
+
+def load_clips(folder: str | Path) -> list[dict]:
+    """Ground-truth entries with ``path`` set to the clip's absolute path."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such folder: {folder}")
+    labels = folder / "labels.json"
+    if labels.is_file():
+        entries = json.loads(labels.read_text())
+    else:
+        entries = []
+        for js in sorted(folder.rglob("*.json")):
+            try:
+                data = json.loads(js.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if isinstance(data, dict) and "file" in data and ("exercise" in data):
+                data = dict(data)
+                data["file"] = str((js.parent / data["file"]).relative_to(folder))
+                entries.append(data)
+    clips = []
+    for e in entries:
+        e = dict(e)
+        e["path"] = str(folder / e["file"])
+        if Path(e["path"]).is_file():
+            clips.append(e)
+    if not clips:
+        raise ValueError(f"{folder} holds no clips with ground truth (labels.json or clip.json)")
+    return clips
+
+
+def _file_key(path: Path) -> str:
+    h = hashlib.sha1()
+    h.update(str(path.stat().st_size).encode())
+    with open(path, "rb") as f:
+        h.update(f.read(1 << 20))
+    return h.hexdigest()[:16]
+
+
+def load_or_compute_poses(
+    video: str | Path, estimator: PoseEstimator | None, use_cache: bool = True
+) -> list[PoseFrame]:
+    """Raw (unsmoothed) poses of every frame, cached under the cache folder."""
+    video = Path(video)
+    model_key = hashlib.sha1(
+        str(estimator.model_path if estimator else "default").encode()
+    ).hexdigest()[:8]
+    path = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}.npz"
+    if use_cache and path.is_file():
+        d = np.load(path)
+        size = tuple(int(x) for x in d["size"])
+        return [
+            PoseFrame(float(t), size, xy, w, v, bool(p)) if p else PoseFrame.empty(float(t), size)
+            for t, xy, w, v, p in zip(d["t"], d["xy"], d["world"], d["vis"], d["present"])
+        ]
+    own = estimator is None
+    if own:
+        estimator = PoseEstimator()
+        estimator.open()
+    try:
+        source = VideoFileSource(video)
+        poses = [estimator.detect(f.image, f.timestamp_s) for f in source]
+    finally:
+        if own:
+            estimator.close()
+    if use_cache and poses:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path,
+            t=np.array([p.timestamp_s for p in poses]),
+            xy=np.array([p.xy for p in poses]),
+            world=np.array([p.world for p in poses]),
+            vis=np.array([p.visibility for p in poses]),
+            present=np.array([p.present for p in poses]),
+            size=np.array(poses[0].image_size),
+        )
+    return poses
+
+
+def run_session(
+    spec: ExerciseSpec, poses: list[PoseFrame], spans: list[tuple[float, float]] | None = None
+) -> dict:
+    """The counting part of a report, from poses alone (no decoding, no drawing)."""
+    session = ExerciseSession(spec)
+    smoother = PoseSmoother()
+    for raw in poses:
+        if spans is not None and not any(a <= raw.timestamp_s <= b for a, b in spans):
+            raw = PoseFrame.empty(raw.timestamp_s, raw.image_size)
+        session.update(smoother.update(raw))
+    session.finish()
+    summary = session.summary()
+    summary["frames_seen"] = session.frames
+    summary["frames_with_person"] = session.frames_with_person
+    return summary
+
+
+@dataclass
+class ClipScore:
+    file: str
+    exercise: str
+    view: str
+    negative: bool
+    pose_found: float
+    rep_error: int | None = None
+    hold_errors: list[float] = field(default_factory=list)
+    faults_total: int = 0
+    faults_found: int = 0
+    false_alarm: bool = False
+    fault_labelled: bool = False
+    negative_ok: bool | None = None
+    detail: str = ""
+
+
+def _overlap(a0, a1, b0, b1) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def score_clip(entry: dict, summary: dict, usable_frames: tuple[int, int]) -> ClipScore:
+    exercise = entry.get("exercise") or entry.get("ask_as")
+    negative = entry.get("exercise") is None
+    seen, total = usable_frames
+    s = ClipScore(
+        file=entry["file"],
+        exercise=exercise,
+        view=str(entry.get("view")),
+        negative=negative,
+        pose_found=seen / total if total else 0.0,
+    )
+    reps_pred = summary["reps"]
+    if negative:
+        n = (reps_pred["total"] or 0) + len(summary["holds"])
+        s.negative_ok = n == 0
+        s.detail = f"reported {reps_pred['total'] or 0} reps, {len(summary['holds'])} holds"
+        return s
+    gt_reps = (entry.get("reps") or {}).get("total")
+    if gt_reps is not None:
+        pred = reps_pred["total"] if reps_pred["total"] is not None else len(summary["holds"])
+        s.rep_error = int(pred - gt_reps)
+    for gh in entry.get("holds") or []:
+        cands = [
+            h
+            for h in summary["holds"]
+            if (gh.get("side") is None or h["side"] == gh["side"])
+            and _overlap(h["start_s"], h["end_s"], gh["start_s"], gh["end_s"]) > 0
+        ]
+        gt_d = gh["end_s"] - gh["start_s"]
+        if cands:
+            best = max(
+                cands, key=lambda h: _overlap(h["start_s"], h["end_s"], gh["start_s"], gh["end_s"])
+            )
+            s.hold_errors.append(abs((best["end_s"] - best["start_s"]) - gt_d))
+        else:
+            s.hold_errors.append(gt_d)
+    faults = entry.get("faults") or []
+    s.faults_total = len(faults)
+    for f in faults:
+        hit = any(
+            c["id"] == f["cue"]
+            and _overlap(
+                c["start_s"] - FAULT_SLACK_S,
+                (c["end_s"] or c["start_s"]) + FAULT_SLACK_S,
+                f["start_s"],
+                f["end_s"],
+            )
+            > 0
+            for c in summary["cues"]
+        )
+        s.faults_found += int(hit)
+    s.fault_labelled = "faults" in entry
+    if not faults and s.fault_labelled:
+        s.false_alarm = bool(summary["cues"])
+    s.detail = (
+        f"reps {reps_pred['total']} (truth {gt_reps}); holds "
+        f"{[(h['side'], h['start_s'], h['end_s']) for h in summary['holds']]}; cues "
+        f"{sorted({c['id'] for c in summary['cues']})}"
+    )
+    return s
+
+
+def evaluate_folder(
+    folder: str | Path,
+    exercise: str | None = None,
+    use_cache: bool = True,
+    verbose: bool = False,
+    progress=None,
+) -> list[ClipScore]:
+    clips = load_clips(folder)
+    if exercise:
+        clips = [c for c in clips if (c.get("exercise") or c.get("ask_as")) == exercise]
+    scores = []
+    specs: dict[str, ExerciseSpec] = {}
+    for i, entry in enumerate(clips):
+        ex = entry.get("exercise") or entry.get("ask_as")
+        if ex not in specs:
+            specs[ex] = load_spec(ex)
+        if progress:
+            progress(i, len(clips), entry["file"])
+        poses = load_or_compute_poses(entry["path"], None, use_cache)
+        spans = [tuple(x) for x in entry.get("usable") or []] or None
+        summary = run_session(specs[ex], poses, spans)
+        inside = [
+            p for p in poses if spans is None or any(a <= p.timestamp_s <= b for a, b in spans)
+        ]
+        found = sum(p.present for p in inside)
+        scores.append(score_clip(entry, summary, (found, len(inside))))
+        if verbose:
+            print(f"  {entry['file']}: {scores[-1].detail}")
+    return scores
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def format_table(scores: list[ClipScore]) -> str:
+    groups: dict[tuple[str, str], list[ClipScore]] = defaultdict(list)
+    for s in scores:
+        groups[(s.exercise, "negative" if s.negative else s.view)].append(s)
+    head = (
+        f"{'exercise':<18}{'view':<20}{'clips':>5}{'pose':>8}{'reps ok':>9}{'rep MAE':>8}"
+        f"{'hold med':>9}{'hold max':>9}{'holds<=.5':>10}{'fault rec':>10}{'false al':>9}"
+    )
+    lines = [head, "-" * len(head)]
+    for (ex, view), group in sorted(groups.items()):
+        pose = statistics.mean(s.pose_found for s in group)
+        if view == "negative":
+            ok = sum(bool(s.negative_ok) for s in group)
+            lines.append(
+                f"{ex:<18}{view:<20}{len(group):>5}{_pct(pose):>8}"
+                f"{'no count in ' + str(ok) + '/' + str(len(group)):>36}"
+            )
+            continue
+        reps = [s.rep_error for s in group if s.rep_error is not None]
+        holds = [e for s in group for e in s.hold_errors]
+        ftot = sum(s.faults_total for s in group)
+        ffound = sum(s.faults_found for s in group)
+        clean = [s for s in group if s.fault_labelled and s.faults_total == 0]
+        fa = sum(s.false_alarm for s in clean)
+        lines.append(
+            f"{ex:<18}{view[:19]:<20}{len(group):>5}{_pct(pose):>8}"
+            + (
+                f"{_pct(sum(e == 0 for e in reps) / len(reps)):>9}"
+                f"{statistics.mean(abs(e) for e in reps):>8.2f}"
+                if reps
+                else f"{'-':>9}{'-':>8}"
+            )
+            + (
+                f"{statistics.median(holds):>9.2f}{max(holds):>9.2f}"
+                f"{_pct(sum(e <= 0.5 for e in holds) / len(holds)):>10}"
+                if holds
+                else f"{'-':>9}{'-':>9}{'-':>10}"
+            )
+            + (f"{_pct(ffound / ftot):>10}" if ftot else f"{'-':>10}")
+            + (f"{fa:>5}/{len(clean):<3}" if clean else f"{'-':>9}")
+        )
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""Builders of constructed poses for table-style tests.
+
+``pose_from_points`` takes named joints in pixels; side-less names (``"knee"``) place both
+sides at the same spot, as a camera sees them from the side. World coordinates are made
+from the pixels, with the near side ``facing`` the camera (smaller z), so view and side
+logic work as for a real side view.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from posecheck.frame import PoseFrame
+from posecheck.landmarks import NUM_LANDMARKS, SIDED_JOINTS, Landmark
+
+SIZE = (640, 480)
+
+
+def pose_from_points(
+    points: dict[str, tuple[float, float]],
+    t: float = 0.0,
+    size: tuple[int, int] = SIZE,
+    facing: str = "left",
+    depth_m: float = 0.12,
+    visibility: float = 0.99,
+    hidden: tuple[str, ...] = (),
+    view: str = "side",
+) -> PoseFrame:
+    """A pose from joint pixel positions; unnamed landmarks are invisible at the centre.
+
+    Args:
+        points: ``{"hip": (x, y), "left_knee": (x, y), ...}``; side-less names set both sides.
+        facing: the person's side nearer the camera (``view="side"``).
+        view: ``"side"`` puts the left-right axis along the camera's depth;
+            ``"front"`` across the picture (the pixel positions are used as given).
+        hidden: landmark names given visibility 0.
+    """
+    xy = np.tile(np.array(size, float) / 2, (NUM_LANDMARKS, 1))
+    vis = np.zeros(NUM_LANDMARKS)
+    named: dict[Landmark, tuple[float, float]] = {}
+    for name, p in points.items():
+        if name in SIDED_JOINTS:
+            named[Landmark[f"LEFT_{name.upper()}"]] = p
+            named[Landmark[f"RIGHT_{name.upper()}"]] = p
+        else:
+            named[Landmark[name.upper()]] = p
+    for lm, p in named.items():
+        xy[lm] = p
+        vis[lm] = visibility
+    for name in hidden:
+        vis[Landmark[name.upper()]] = 0.0
+    scale = size[1] / 1.8  # ~1.8 m of scene across the picture height
+    world = np.zeros((NUM_LANDMARKS, 3))
+    world[:, 0] = (xy[:, 0] - size[0] / 2) / scale
+    world[:, 1] = (xy[:, 1] - size[1] / 2) / scale
+    for lm in Landmark:
+        side = (
+            "left"
+            if lm.name.startswith("LEFT")
+            else "right"
+            if lm.name.startswith("RIGHT")
+            else None
+        )
+        if side is None:
+            continue
+        if view == "side":
+            world[lm, 2] = -depth_m if side == facing else depth_m
+        else:
+            world[lm, 0] += (-depth_m if side == "right" else depth_m) * 1.5
+    return PoseFrame(timestamp_s=t, image_size=size, xy=xy, world=world, visibility=vis)
+
+
+def chain(start: tuple[float, float], *segments: tuple[float, float]) -> list[tuple[float, float]]:
+    """Points along a chain of (length px, direction deg) segments; direction 0 = image
+    right, 90 = up (image y is down)."""
+    pts = [start]
+    x, y = start
+    for length, deg in segments:
+        x += length * math.cos(math.radians(deg))
+        y -= length * math.sin(math.radians(deg))
+        pts.append((x, y))
+    return pts
+
+
+def supine(
+    hip_deg: float = 120.0,
+    knee_deg: float = 90.0,
+    hip_lift_px: float = 0.0,
+    head_left: bool = True,
+    t: float = 0.0,
+    **kw,
+) -> PoseFrame:
+    """A person lying on the back, side view, knees bent: ``hip_deg`` is the angle
+    shoulder-hip-knee, ``knee_deg`` hip-knee-ankle; ``hip_lift_px`` raises the hips
+    (shoulders stay on the floor) as in a bridge."""
+    floor = 400.0
+    torso, thigh, shin = 170.0, 130.0, 120.0
+    sgn = 1 if head_left else -1
+    shoulder = (320 - sgn * 150, floor - 20)
+    lift = math.degrees(math.asin(min(1.0, hip_lift_px / torso)))
+    # torso direction from shoulder to hip (towards the feet)
+    torso_dir = (0 if head_left else 180) + (lift if head_left else -lift)
+    _, hip = chain(shoulder, (torso, torso_dir))
+    # thigh direction: turn from the hip->shoulder direction by hip_deg
+    back = torso_dir + 180
+    thigh_dir = back - hip_deg if head_left else back + hip_deg
+    _, knee = chain(hip, (thigh, thigh_dir))
+    shin_dir = thigh_dir + 180 + knee_deg if head_left else thigh_dir + 180 - knee_deg
+    _, ankle = chain(knee, (shin, shin_dir))
+    head = (shoulder[0] - sgn * 60, floor - 25)
+    pts = {
+        "nose": head,
+        "ear": (head[0] + sgn * 15, head[1]),
+        "eye": (head[0] - sgn * 5, head[1] - 8),
+        "shoulder": shoulder,
+        "elbow": (shoulder[0] + sgn * 90, floor - 10),
+        "wrist": (shoulder[0] + sgn * 170, floor - 8),
+        "index": (shoulder[0] + sgn * 185, floor - 8),
+        "hip": hip,
+        "knee": knee,
+        "ankle": ankle,
+        "heel": (ankle[0] - sgn * 10, ankle[1] + 8),
+        "foot_index": (ankle[0] + sgn * 30, ankle[1] + 8),
+        "pinky": (shoulder[0] + sgn * 180, floor - 8),
+        "thumb": (shoulder[0] + sgn * 180, floor - 10),
+        "eye_inner": (head[0] - sgn * 8, head[1] - 8),
+        "eye_outer": (head[0], head[1] - 8),
+        "mouth_left": (head[0] - sgn * 5, head[1] + 8),
+        "mouth_right": (head[0] - sgn * 5, head[1] + 8),
+    }
+    points = {}
+    for k, v in pts.items():
+        points[k] = v
+    points["nose"] = head
+    return pose_from_points(points, t=t, **kw)
