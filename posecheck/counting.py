@@ -73,13 +73,17 @@ class RepCounter:
         self.s = settings
         self.max_gap_s = max_gap_s
         self._sign = 1.0 if settings.direction == "up" else -1.0
+        if settings.top_measure:
+            self._top_sign = 1.0 if settings.top_direction == "up" else -1.0
+        else:
+            self._top_sign = self._sign
         self.reset()
 
     def reset(self) -> None:
         self.state = RepState.UNKNOWN
         self.completed = 0
         self.partial = 0
-        self._pending: tuple[RepState, float] | None = None
+        self._samples: list[tuple[float, float, float]] = []
         self._start = self._top_start = self._top_end = None
         self._peak = -math.inf
         self._last_valid_t: float | None = None
@@ -87,31 +91,36 @@ class RepCounter:
     def _v(self, x: float) -> float:
         return self._sign * x
 
-    def _target(self, v: float) -> RepState | None:
+    def _target(self, v: float, top: float) -> RepState | None:
         s, st = self.s, self.state
+        ts = self._top_sign
         if st is RepState.UNKNOWN:
             return RepState.REST if v <= self._v(s.rest) else None
         if st is RepState.REST:
             return RepState.RISING if v >= self._v(s.start) else None
         if st is RepState.RISING:
-            if v >= self._v(s.top_enter):
+            if top >= ts * s.top_enter:
                 return RepState.TOP
             if v <= self._v(s.rest):
                 return RepState.REST
             return None
         if st is RepState.TOP:
-            return RepState.LOWERING if v <= self._v(s.top_exit) else None
+            return RepState.LOWERING if top <= ts * s.top_exit else None
         if st is RepState.LOWERING:
-            if v >= self._v(s.top_enter):
+            if top >= ts * s.top_enter:
                 return RepState.TOP
             if v <= self._v(s.rest):
                 return RepState.REST
         return None
 
-    def update(self, t: float, value: float | None) -> list[RepEvent]:
+    def update(self, t: float, value: float | None, top: float | None = None) -> list[RepEvent]:
+        """Feed one frame: ``value`` of the rep measure and, with a separate
+        ``top_measure``, ``top`` (its value); None/NaN = cannot see."""
         events: list[RepEvent] = []
-        if value is None or not math.isfinite(value):
-            self._pending = None
+        if self.s.top_measure is None:
+            top = value
+        if value is None or top is None or not (math.isfinite(value) and math.isfinite(top)):
+            self._samples = []
             if (
                 self._last_valid_t is not None
                 and t - self._last_valid_t > self.max_gap_s
@@ -121,27 +130,49 @@ class RepCounter:
                 events.append(RepEvent("abandoned", t))
             return events
         self._last_valid_t = t
-        v = self._v(value)
-        if self.state in (RepState.RISING, RepState.TOP, RepState.LOWERING):
-            self._peak = max(self._peak, v)
-        target = self._target(v)
-        if target is None or (target is RepState.REST and self.state is RepState.UNKNOWN):
-            if target is RepState.REST:
-                self.state = RepState.REST
-            self._pending = None
-            return events
-        if self._pending is None or self._pending[0] is not target:
-            self._pending = (target, t)
-        since = self._pending[1]
-        if t - since < self.s.min_phase_s:
-            return events
-        self._pending = None
-        events.extend(self._enter(target, since))
-        return events
+        self._samples.append((t, self._v(value), self._top_sign * top))
+        return events + self._process()
+
+    def _process(self) -> list[RepEvent]:
+        """Scan the samples since the pending crossing. A crossing counts once it has held
+        for ``min_phase_s``, timed at its first sample; the samples after it are then
+        scanned again from the new state, so back-to-back crossings are each timed right."""
+        events: list[RepEvent] = []
+        start = 0
+        while True:
+            pending: tuple[RepState, float, int] | None = None
+            confirmed = False
+            for i in range(start, len(self._samples)):
+                t, v, top = self._samples[i]
+                if self.state in (RepState.RISING, RepState.TOP, RepState.LOWERING):
+                    self._peak = max(self._peak, top)
+                target = self._target(v, top)
+                if target is RepState.REST and self.state is RepState.UNKNOWN:
+                    self.state, pending = RepState.REST, None
+                    continue
+                if target is None:
+                    pending = None
+                    continue
+                if pending is None or pending[0] is not target:
+                    pending = (target, t, i)
+                if t - pending[1] >= self.s.min_phase_s:
+                    events.extend(self._enter(target, pending[1]))
+                    start = pending[2]
+                    confirmed = True
+                    break
+            if not confirmed:
+                self._samples = self._samples[pending[2] :] if pending else []
+                return events
+            self._samples = self._samples[start:]
+            start = 0
 
     def finish(self, t: float) -> list[RepEvent]:
-        """At the end of a video: a rep already on its way down from the top counts."""
-        if self.state is RepState.LOWERING:
+        """At the end of a video: a rep already on its way down from the top counts (one
+        still held at the top does not)."""
+        below_top = bool(self._samples) and self._samples[-1][2] <= self._top_sign * self.s.top_exit
+        if self.state is RepState.LOWERING or (self.state is RepState.TOP and below_top):
+            if self.state is RepState.TOP:
+                self._top_end = self._samples[-1][0]
             return self._enter(RepState.REST, t)
         return []
 
@@ -161,14 +192,14 @@ class RepCounter:
             return []
         # back to REST
         if prev is RepState.RISING:
-            rep = Rep(self._start, t, complete=False, peak=self._sign * self._peak)
+            rep = Rep(self._start, t, complete=False, peak=self._top_sign * self._peak)
             self.partial += 1
             return [RepEvent("partial", t, rep)]
         rep = Rep(
             self._start,
             t,
             complete=True,
-            peak=self._sign * self._peak,
+            peak=self._top_sign * self._peak,
             top_start_s=self._top_start,
             top_end_s=self._top_end,
         )

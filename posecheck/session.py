@@ -410,8 +410,10 @@ class ExerciseSession:
                 form_ok = False
 
         if self.reps_counter is not None:
-            value = values.get(spec.reps.measure) if usable else float("nan")
-            for ev in self.reps_counter.update(t, value):
+            nan = float("nan")
+            value = values.get(spec.reps.measure) if usable else nan
+            top = values.get(spec.reps.top_measure) if usable and spec.reps.top_measure else None
+            for ev in self.reps_counter.update(t, value, top):
                 self._on_rep(ev, side, events)
             return self.reps_counter.state.value
 

@@ -173,6 +173,10 @@ class RepSpec:
     measure passes ``start`` (leaving rest), reaches the top at ``top_enter``, leaves it at
     ``top_exit`` and ends back at ``rest``. An attempt that returns to rest without the
     top is a partial rep (cue ``partial_cue``).
+
+    With ``top_measure`` the top is judged on another measure (e.g. the movement is the
+    hips leaving the floor, the top is the straight hip line); ``top_direction`` then
+    says which way that one goes.
     """
 
     measure: str
@@ -184,6 +188,8 @@ class RepSpec:
     min_phase_s: float = 0.15
     min_rep_s: float = 0.6
     partial_cue: str | None = None
+    top_measure: str | None = None
+    top_direction: str = "up"
 
 
 @dataclass(frozen=True)
@@ -500,14 +506,18 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "min_phase_s": False,
                 "min_rep_s": False,
                 "partial_cue": False,
+                "top_measure": False,
+                "top_direction": False,
             },
         )
         measure = rr.str("measure")
-        if measure not in names:
-            raise SpecError(
-                f"{rr.at('measure')}={measure!r}: must name one of the measures "
-                f"({', '.join(sorted(names))})"
-            )
+        top_measure = rr.get("top_measure")
+        for key, value in (("measure", measure), ("top_measure", top_measure)):
+            if value is not None and value not in names:
+                raise SpecError(
+                    f"{rr.at(key)}={value!r}: must name one of the measures "
+                    f"({', '.join(sorted(names))})"
+                )
         reps = RepSpec(
             measure=measure,
             direction=rr.str("direction", choices=("up", "down")),
@@ -518,10 +528,17 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             min_phase_s=rr.num("min_phase_s", 0.15, 0.0, 5.0),
             min_rep_s=rr.num("min_rep_s", 0.6, 0.0, 30.0),
             partial_cue=rr.get("partial_cue"),
+            top_measure=top_measure,
+            top_direction=rr.str("top_direction", "up", ("up", "down")),
         )
         sign = 1 if reps.direction == "up" else -1
-        order = [sign * v for v in (reps.rest, reps.start, reps.top_exit, reps.top_enter)]
-        if not (order[0] <= order[1] <= order[3] and order[2] <= order[3] and order[0] < order[2]):
+        top_sign = (1 if reps.top_direction == "up" else -1) if top_measure else sign
+        v_rest, v_start = sign * reps.rest, sign * reps.start
+        v_exit, v_enter = top_sign * reps.top_exit, top_sign * reps.top_enter
+        ordered = v_rest <= v_start and v_exit < v_enter + 1e-9
+        if not top_measure:
+            ordered = ordered and v_start <= v_enter and v_rest < v_exit
+        if not ordered:
             rel = "<=" if sign > 0 else ">="
             raise SpecError(
                 f"{rr.where}: thresholds out of order for direction '{reps.direction}': need "

@@ -1,0 +1,210 @@
+"""Counters fed per-frame sequences, with the events expected."""
+
+import math
+
+import pytest
+
+from posecheck.counting import CueTracker, HoldState, HoldTimer, RepCounter
+from posecheck.spec import HoldSpec, RepSpec
+
+NAN = math.nan
+FPS = 10.0
+REP = RepSpec(
+    measure="hip_line",
+    direction="up",
+    rest=140,
+    start=150,
+    top_enter=165,
+    top_exit=157,
+    min_phase_s=0.15,
+    min_rep_s=0.6,
+    partial_cue="hips_higher",
+)
+
+
+def frames(*segments):
+    """Expand (value, seconds) segments into per-frame values at FPS."""
+    out = []
+    for value, seconds in segments:
+        out += [value] * int(round(seconds * FPS))
+    return out
+
+
+def run_reps(values, settings=REP):
+    counter = RepCounter(settings)
+    events = []
+    for i, v in enumerate(values):
+        events += [e.kind for e in counter.update(i / FPS, v)]
+    return counter, events
+
+
+@pytest.mark.parametrize(
+    "name, values, completed, partial, kinds",
+    [
+        (
+            "one clean rep",
+            frames((120, 1), (170, 1), (120, 1)),
+            1,
+            0,
+            ["started", "top", "completed"],
+        ),
+        (
+            "two reps",
+            frames((120, 1), (170, 1), (120, 1), (170, 1), (120, 1)),
+            2,
+            0,
+            ["started", "top", "completed"] * 2,
+        ),
+        ("too low: partial", frames((120, 1), (158, 1.5), (120, 1)), 0, 1, ["started", "partial"]),
+        (
+            "jitter at the top threshold does not double count",
+            frames(
+                (120, 1), (170, 0.5), (160, 0.05), (170, 0.05), (156, 0.05), (170, 0.5), (120, 1)
+            ),
+            1,
+            0,
+            ["started", "top", "completed"],
+        ),
+        ("a one-frame spike is not a rep", frames((120, 1), (170, 0.1), (120, 1)), 0, 0, []),
+        ("starting mid-rep counts nothing until rest", frames((170, 1), (120, 1)), 0, 0, []),
+        (
+            "short gap of missing values pauses, rep still counts",
+            frames((120, 1), (170, 0.5), (NAN, 1.0), (170, 0.5), (120, 1)),
+            1,
+            0,
+            ["started", "top", "completed"],
+        ),
+        (
+            "long gap drops the unfinished rep: no phantom",
+            frames((120, 1), (170, 0.5), (NAN, 3.0), (120, 1)),
+            0,
+            0,
+            ["started", "top", "abandoned"],
+        ),
+        (
+            "faster than min_rep_s is noise",
+            frames((120, 1), (170, 0.4), (120, 1)),
+            0,
+            0,
+            ["started", "top"],
+        ),
+    ],
+)
+def test_rep_counter(name, values, completed, partial, kinds):
+    counter, events = run_reps(values)
+    assert (counter.completed, counter.partial) == (completed, partial), name
+    assert events == kinds, name
+
+
+def test_rep_counter_direction_down():
+    down = RepSpec(measure="x", direction="down", rest=60, start=50, top_enter=35, top_exit=42)
+    counter, events = run_reps(frames((70, 1), (30, 1), (70, 1)), down)
+    assert counter.completed == 1 and events == ["started", "top", "completed"]
+
+
+def test_rep_counter_finish_counts_a_rep_on_its_way_down():
+    counter, _ = run_reps(frames((120, 1), (170, 1), (150, 0.5)))
+    assert [e.kind for e in counter.finish(2.5)] == ["completed"]
+    assert counter.completed == 1
+
+
+def test_rep_properties():
+    counter = RepCounter(REP)
+    rep = None
+    for i, v in enumerate(frames((120, 1), (170, 2), (120, 1))):
+        for e in counter.update(i / FPS, v):
+            rep = e.rep or rep
+    props = rep.properties
+    assert props["top_s"] == pytest.approx(2.0, abs=0.15)
+    assert props["cycle_s"] == pytest.approx(2.0, abs=0.25)
+
+
+HOLD = HoldSpec(position=(), min_hold_s=1.0, grace_s=0.7)
+
+
+def run_hold(inputs, target_s=5.0):
+    """inputs: (in_position, form_ok, seconds) segments."""
+    timer = HoldTimer(HOLD, target_s)
+    events, t = [], 0.0
+    for pos, form, seconds in inputs:
+        for _ in range(int(round(seconds * FPS))):
+            events += timer.update(t, pos, form)
+            t += 1 / FPS
+    events += timer.finish(t)
+    return timer, events
+
+
+@pytest.mark.parametrize(
+    "name, inputs, kinds, held",
+    [
+        (
+            "clean 6 s hold meets a 5 s target",
+            [(False, True, 1), (True, True, 6), (False, True, 1)],
+            ["started", "target_met", "ended"],
+            5.9,
+        ),
+        (
+            "a 0.4 s wobble does not end the hold",
+            [(True, True, 3), (False, True, 0.4), (True, True, 3), (False, True, 1)],
+            ["started", "target_met", "ended"],
+            6.3,
+        ),
+        (
+            "a 1.5 s break ends it: two holds",
+            [(True, True, 3), (False, True, 1.5), (True, True, 3), (False, True, 1)],
+            ["started", "ended", "started", "ended"],
+            2.9,
+        ),
+        (
+            "bad form pauses the clock",
+            [(True, True, 2), (True, False, 3), (True, True, 2), (False, True, 1)],
+            ["started", "ended"],
+            3.9,
+        ),
+        (
+            "cannot see (None) pauses, no reset",
+            [(True, True, 2), (None, True, 3), (True, True, 2), (False, True, 1)],
+            ["started", "ended"],
+            3.9,
+        ),
+        (
+            "a blip shorter than min_hold_s is discarded",
+            [(True, True, 0.5), (False, True, 1)],
+            ["started", "discarded"],
+            0.4,
+        ),
+    ],
+)
+def test_hold_timer(name, inputs, kinds, held):
+    timer, events = run_hold(inputs)
+    assert [e.kind for e in events] == kinds, name
+    last = [e for e in events if e.hold is not None][-1]
+    assert last.hold.held_s == pytest.approx(held, abs=0.11), name
+    assert timer.state is HoldState.OUT
+
+
+@pytest.mark.parametrize(
+    "name, conditions, spans",
+    [
+        (
+            "fires after after_s, span from first true",
+            [False] * 5 + [True] * 10 + [False] * 10,
+            [(0.5, 1.5)],
+        ),
+        ("too short to fire", [False] * 5 + [True] * 2 + [False] * 10, []),
+        ("unknown keeps it on", [True] * 10 + [None] * 10 + [False] * 10, [(0.0, 2.0)]),
+        (
+            "a short gap does not split it",
+            [True] * 10 + [False] * 2 + [True] * 10 + [False] * 10,
+            [(0.0, 2.2)],
+        ),
+    ],
+)
+def test_cue_tracker(name, conditions, spans):
+    tracker = CueTracker("x", after_s=0.3, clear_s=0.4)
+    got = []
+    for i, c in enumerate(conditions):
+        got += tracker.update(i / FPS, c)
+    got += tracker.finish(len(conditions) / FPS)
+    closed = [(round(s.start_s, 2), round(s.end_s, 2)) for s in got if s.end_s is not None]
+    assert closed == spans, name
