@@ -135,3 +135,39 @@ def supine(
         points[k] = v
     points["nose"] = head
     return pose_from_points(points, t=t, **kw)
+
+
+def with_points(pose: PoseFrame, points: dict[str, tuple[float, float]]) -> PoseFrame:
+    """A copy of ``pose`` with some landmarks moved (full names, e.g. ``left_knee``)."""
+    xy = pose.xy.copy()
+    world = pose.world.copy()
+    scale = pose.image_size[1] / 1.8
+    for name, (x, y) in points.items():
+        lm = Landmark[name.upper()]
+        xy[lm] = (x, y)
+        world[lm, 0] = (x - pose.image_size[0] / 2) / scale
+        world[lm, 1] = (y - pose.image_size[1] / 2) / scale
+    return PoseFrame(pose.timestamp_s, pose.image_size, xy, world, pose.visibility.copy())
+
+
+def knee_hug(
+    side: str = "left", hip_deg: float = 50.0, other_foot_up: float = 0.0, t: float = 0.0
+) -> PoseFrame:
+    """Lying on the back (head to image left), legs resting bent; one knee pulled towards
+    the chest to ``hip_deg`` (angle shoulder-hip-knee). ``other_foot_up`` lifts the other
+    ankle by that many pixels."""
+    base = supine(hip_deg=130.0, knee_deg=100.0, t=t)
+    hip = tuple(base.xy[Landmark[f"{side.upper()}_HIP"]])
+    # thigh direction measured from the hip->shoulder direction (180 deg, image left)
+    _, knee, ankle = chain(hip, (130.0, 180.0 - hip_deg), (120.0, -hip_deg - 60.0))
+    other = "right" if side == "left" else "left"
+    moved = {
+        f"{side}_knee": knee,
+        f"{side}_ankle": ankle,
+        f"{side}_heel": (ankle[0] - 10, ankle[1] + 8),
+        f"{side}_foot_index": (ankle[0] + 30, ankle[1]),
+    }
+    if other_foot_up:
+        a = base.xy[Landmark[f"{other.upper()}_ANKLE"]]
+        moved[f"{other}_ankle"] = (a[0], a[1] - other_foot_up)
+    return with_points(base, moved)

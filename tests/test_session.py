@@ -1,0 +1,174 @@
+"""Sessions fed constructed pose sequences: setup, counting, cues, per-side holds."""
+
+import pytest
+from poses import knee_hug, supine
+
+from posecheck.frame import PoseFrame
+from posecheck.session import ExerciseSession, Stage
+from posecheck.spec import load_spec
+
+FPS = 30.0
+
+
+def play(exercise, segments):
+    """segments: (builder, seconds); builder(t) -> PoseFrame. Returns the finished session."""
+    session = ExerciseSession(load_spec(exercise))
+    t = 0.0
+    for build, seconds in segments:
+        for _ in range(int(round(seconds * FPS))):
+            session.update(build(t))
+            t += 1 / FPS
+    session.finish()
+    return session
+
+
+def rest(t):
+    return supine(hip_deg=125, knee_deg=80, t=t)
+
+
+def top(t):
+    return supine(hip_deg=175, knee_deg=80, hip_lift_px=60, t=t)
+
+
+def half(t):
+    return supine(hip_deg=158, knee_deg=80, hip_lift_px=35, t=t)
+
+
+def mid(t):
+    return supine(hip_deg=155, knee_deg=80, hip_lift_px=30, t=t)
+
+
+def nobody(t):
+    return PoseFrame.empty(t, (640, 480))
+
+
+BRIDGE_CASES = [
+    ("one good rep", [(rest, 1), (top, 1.5), (rest, 1.5)], 1, 0, set()),
+    ("three reps", [(rest, 1)] + [(top, 1.5), (rest, 1.5)] * 3, 3, 0, set()),
+    (
+        "hips not high enough: partial, with the reason",
+        [(rest, 1), (half, 2), (rest, 1)],
+        0,
+        1,
+        {"hips_higher"},
+    ),
+    (
+        "dropping from the top at once: lower slowly",
+        [(rest, 1), (half, 0.6), (top, 1.2), (rest, 1)],
+        1,
+        0,
+        {"lower_slowly"},
+    ),
+    (
+        "no pause at the top",
+        [(rest, 1), (mid, 0.5), (top, 0.2), (mid, 0.5), (rest, 1)],
+        1,
+        0,
+        {"pause_at_top"},
+    ),
+    (
+        "leaving the picture mid-rep: no phantom rep, counts kept",
+        [(rest, 1), (top, 1.5), (rest, 1.5), (top, 0.5), (nobody, 3), (rest, 1)],
+        1,
+        0,
+        set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, segments, reps, partial, cues", BRIDGE_CASES, ids=[c[0] for c in BRIDGE_CASES]
+)
+def test_bridge(name, segments, reps, partial, cues):
+    s = play("bridge", segments)
+    summary = s.summary()
+    assert summary["setup"]["passed"]
+    assert summary["reps"] == {"total": reps, "left": None, "right": None}
+    assert len(summary["partial_reps"]) == partial
+    assert {c["id"] for c in summary["cues"]} == cues
+    if partial:
+        assert "Lift your hips higher" in summary["partial_reps"][0]["reason"]
+
+
+def test_bridge_never_starts_counting_from_the_wrong_position():
+    # Standing-like pose (torso upright): the starting position is never reached.
+    def upright(t):
+        return supine(hip_deg=175, knee_deg=175, hip_lift_px=170, t=t)
+
+    s = play("bridge", [(upright, 3), (top, 1), (upright, 2)])
+    summary = s.summary()
+    assert s.stage is Stage.SETUP
+    assert summary["reps"]["total"] == 0
+    assert "never reached" in summary["setup"]["message"]
+
+
+def test_setup_says_when_nobody_is_there():
+    s = play("bridge", [(nobody, 1), (rest, 1)])
+    msgs = s.summary()["setup_messages"]
+    assert msgs[0]["id"] == "no_person" and msgs[0]["end_s"] == pytest.approx(1.0, abs=0.05)
+
+
+def lying(t):
+    return supine(hip_deg=130, knee_deg=100, t=t)
+
+
+def hug(side, **kw):
+    return lambda t: knee_hug(side, t=t, **kw)
+
+
+KNEE_CASES = [
+    (
+        "left then right, each 5 s",
+        [(lying, 1), (hug("left"), 5), (lying, 2), (hug("right"), 5), (lying, 1)],
+        {"left": 1, "right": 1},
+        [("left", 5.0), ("right", 5.0)],
+        set(),
+    ),
+    (
+        "a half-way pull is not a hold and gets a cue",
+        [(lying, 1), (hug("left", hip_deg=95), 4), (lying, 1)],
+        {"left": 0, "right": 0},
+        [],
+        {"pull_knee_closer"},
+    ),
+    (
+        "other foot up pauses the clock",
+        [
+            (lying, 1),
+            (hug("left"), 3),
+            (hug("left", other_foot_up=120), 3),
+            (hug("left"), 2),
+            (lying, 1),
+        ],
+        {"left": 1, "right": 0},
+        [("left", 5.0)],
+        {"other_foot_flat"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, segments, counts, holds, cues", KNEE_CASES, ids=[c[0] for c in KNEE_CASES]
+)
+def test_knee_to_chest(name, segments, counts, holds, cues):
+    s = play("knee_to_chest", segments)
+    summary = s.summary()
+    assert summary["reps"]["left"] == counts["left"] and summary["reps"]["right"] == counts["right"]
+    got = [(h["side"], h["duration_s"]) for h in summary["holds"]]
+    assert [g[0] for g in got] == [h[0] for h in holds]
+    for (_, d), (_, want) in zip(got, holds):
+        assert d == pytest.approx(want, abs=0.6)
+    assert {c["id"] for c in summary["cues"]} == cues
+    assert all(h["target_s"] == 30 and h["met"] is False for h in summary["holds"])
+
+
+def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
+    session = ExerciseSession(load_spec("knee_to_chest"))
+    events = []
+    t = 0.0
+    for build, seconds in [(lying, 1), (hug("left"), 31), (lying, 2)]:
+        for _ in range(int(seconds * FPS)):
+            events += [e.kind for e in session.update(build(t)).events]
+            t += 1 / FPS
+    assert "target_met" in events and events.index("target_met") < events.index("switch_side")
+    assert session.summary()["holds"][0]["met"] is True

@@ -1,0 +1,118 @@
+"""Spec loading: every shipped spec loads; each kind of mistake gives its message."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from posecheck.spec import SpecError, list_specs, load_spec, load_spec_file, spec_ids, specs_dir
+
+BRIDGE = yaml.safe_load((specs_dir() / "bridge.yaml").read_text())
+
+
+def test_every_shipped_spec_loads():
+    specs = list_specs()
+    assert {s.id for s in specs} >= {"bridge", "knee_to_chest"}
+    for s in specs:
+        assert s.cues or s.rep_cues, s.id
+
+
+def test_unknown_exercise_lists_the_valid_ids():
+    with pytest.raises(
+        ValueError, match=r"unknown exercise 'brdge'; did you mean bridge\?.*valid ids: .*bridge"
+    ):
+        load_spec("brdge")
+    assert "bridge" in spec_ids()
+
+
+def _with(path_keys, value):
+    data = yaml.safe_load(yaml.safe_dump(BRIDGE))
+    node = data
+    for k in path_keys[:-1]:
+        node = node[k]
+    if value is KeyError:
+        del node[path_keys[-1]]
+    else:
+        node[path_keys[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    "keys, value, message",
+    [
+        (["viewe"], "side", r"bridge\.yaml: unknown key 'viewe'; did you mean 'view'\?"),
+        (["view"], "top", r"bridge\.yaml\.view='top': allowed values are side, front, any"),
+        (["joints"], ["shoulder", "hipp"], r"joints\[1\]: unknown landmark 'hipp'.*'hip'"),
+        (
+            ["measures", "hip_line"],
+            {"angle": ["shoulder", "hip"]},
+            r"measures\.hip_line\.angle=.*expected a list of 3",
+        ),
+        (
+            ["measures", "hip_line"],
+            {"angel": ["shoulder", "hip", "knee"]},
+            r"unknown key 'angel'; did you mean 'angle'\?",
+        ),
+        (
+            ["measures", "hip_line"],
+            {"angle": ["shoulder", "hip", "left_kneee"]},
+            r"unknown landmark 'left_kneee'; did you mean left_knee",
+        ),
+        (
+            ["start", "position"],
+            ["hip_line >> 3"],
+            r"start\.position\[0\]: cannot read condition 'hip_line >> 3'",
+        ),
+        (
+            ["start", "position"],
+            ["hip_lin < 150"],
+            r"uses unknown measure 'hip_lin'; did you mean 'hip_line'\?",
+        ),
+        (["start", "position"], ["__import__('os') < 1"], r"cannot read condition"),
+        (["start", "message"], KeyError, r"start: missing required key 'message'"),
+        (
+            ["count", "reps", "direction"],
+            "sideways",
+            r"direction='sideways': allowed values are up, down",
+        ),
+        (["count", "reps", "rest"], 170, r"thresholds out of order for direction 'up'"),
+        (
+            ["count", "reps", "min_phase_s"],
+            9,
+            r"'.*min_phase_s=9': valid values are between 0.0 and 5.0",
+        ),
+        (["count", "reps", "partial_cue"], "nope", r"partial_cue='nope': no cue has that id"),
+        (
+            ["cues", 0, "phases"],
+            ["flying"],
+            r"phases='flying': allowed phases for reps are rest, rising, top, lowering",
+        ),
+        (["cues", 0, "priority"], "high", r"priority='high': expected a number"),
+        (
+            ["rep_cues", 0, "when"],
+            "cycle < 2",
+            r"uses unknown measure 'cycle'; did you mean 'cycle_s'\?",
+        ),
+        (["id"], "bridges", r"id='bridges' must match the file name \('bridge'\)"),
+    ],
+)
+def test_bad_spec_gives_its_message(tmp_path: Path, keys, value, message):
+    path = tmp_path / "bridge.yaml"
+    path.write_text(yaml.safe_dump(_with(keys, value)))
+    with pytest.raises(SpecError, match=message):
+        load_spec_file(path)
+
+
+def test_not_yaml_names_the_line(tmp_path: Path):
+    path = tmp_path / "bridge.yaml"
+    path.write_text("id: bridge\nname: [unclosed\n")
+    with pytest.raises(SpecError, match=r"bridge\.yaml \(line \d+\): not valid YAML"):
+        load_spec_file(path)
+
+
+def test_a_ninth_exercise_needs_only_yaml(tmp_path: Path, monkeypatch):
+    data = _with(["id"], "glute_lift")
+    data["name"] = "Glute lift"
+    (tmp_path / "glute_lift.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("POSECHECK_SPECS", str(tmp_path))
+    assert load_spec("glute_lift").name == "Glute lift"
