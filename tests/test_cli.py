@@ -1,0 +1,110 @@
+"""Bad input gets one clear line and a non-zero exit, never a traceback."""
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from posecheck.analyze import analyze_video
+from posecheck.cli import main
+from posecheck.frame import PoseFrame
+
+
+def write_video(path: Path, seconds: float = 1.0, fps: float = 10.0, size=(160, 120)) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    for i in range(int(seconds * fps)):
+        frame = np.full((size[1], size[0], 3), 40 + i % 50, np.uint8)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.fixture
+def blank_video(tmp_path):
+    return write_video(tmp_path / "blank.mp4")
+
+
+def _bad_inputs(tmp_path: Path, blank: Path) -> dict:
+    (tmp_path / "notvideo.mp4").write_text("this is not a video")
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    long = write_video(tmp_path / "long.mp4", seconds=4)
+    data = long.read_bytes()
+    (tmp_path / "truncated.mp4").write_bytes(data[: len(data) // 3])
+    (tmp_path / "model.task").write_text("nope")
+    return {
+        "missing file": (["analyze", str(tmp_path / "nope.mp4"), "-e", "bridge"], 2, "video not found"),
+        "not a video": (["analyze", str(tmp_path / "notvideo.mp4"), "-e", "bridge"], 2, "not a video that can be decoded"),
+        "empty file": (["analyze", str(tmp_path / "empty.mp4"), "-e", "bridge"], 2, "is empty"),
+        "a folder": (["analyze", str(tmp_path), "-e", "bridge"], 2, "is a folder"),
+        "truncated": (["analyze", str(tmp_path / "truncated.mp4"), "-e", "bridge"], None, None),
+        "unknown exercise": (["analyze", str(blank), "-e", "brige"], 2, "did you mean bridge? valid ids:"),
+        "missing model": (["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "x.task")], 2, "model file not found"),
+        "invalid model": (["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "model.task")], 2, "not a pose landmarker model bundle"),
+    }
+
+
+CASES = ["missing file", "not a video", "empty file", "a folder", "truncated", "unknown exercise",
+         "missing model", "invalid model"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_one_line_no_traceback(case, tmp_path, blank_video, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv, code, text = _bad_inputs(tmp_path, blank_video)[case]
+    rc = main([*argv, "--no-video", "-q"])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if case == "truncated":
+        # Either unreadable at once, or read up to the cut and flagged: never a clean exit.
+        assert rc != 0 and err.strip().count("\n") == 0 and "posecheck: error:" in err
+        return
+    assert rc == code
+    assert err.startswith("posecheck: error:") and text in err and err.strip().count("\n") == 0
+
+
+def test_malformed_spec_is_one_line(tmp_path, blank_video, capsys, monkeypatch):
+    (tmp_path / "bridge.yaml").write_text("id: bridge\nname: Bridge\nview: sideways\n")
+    monkeypatch.setenv("POSECHECK_SPECS", str(tmp_path))
+    rc = main(["analyze", str(blank_video), "-e", "bridge", "--no-video", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bridge.yaml" in err and "Traceback" not in err
+
+
+def test_video_with_nobody_says_so(tmp_path, blank_video, capsys):
+    report_path = tmp_path / "r.json"
+    rc = main(["analyze", str(blank_video), "-e", "bridge", "--no-video", "-q", "-r", str(report_path)])
+    out = capsys.readouterr().out
+    report = json.loads(report_path.read_text())
+    assert rc == 0
+    assert "No person was found" in out
+    assert report["frames_seen"] == 10 and report["frames_with_person"] == 0
+    assert report["reps"]["total"] == 0 and report["setup"]["passed"] is False
+
+
+class InterruptingEstimator:
+    """Stands in for the pose estimator; the user presses Ctrl-C on the 5th frame."""
+
+    model_name = "fake"
+
+    def __init__(self):
+        self.calls = 0
+
+    def detect(self, image, t):
+        self.calls += 1
+        if self.calls == 5:
+            raise KeyboardInterrupt
+        return PoseFrame.empty(t, (image.shape[1], image.shape[0]))
+
+
+def test_ctrl_c_keeps_the_report_so_far_marked_partial(tmp_path, blank_video):
+    report = analyze_video(blank_video, "bridge", estimator=InterruptingEstimator())
+    assert report["partial"] is True
+    assert report["frames_seen"] == 4
+
+
+def test_exercises_lists_the_specs(capsys):
+    assert main(["exercises"]) == 0
+    out = capsys.readouterr().out
+    assert "bridge" in out and "knee_to_chest" in out and "each side" in out
