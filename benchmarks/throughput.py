@@ -1,0 +1,80 @@
+"""Throughput: bare MediaPipe inference vs. the full ``analyze`` pipeline, on the same frames.
+
+    python benchmarks/throughput.py [VIDEO] [--exercise bridge] [--model PATH]
+
+Prints frames per second for (1) bare inference on frames decoded beforehand,
+(2) ``analyze`` without writing video, (3) ``analyze`` writing the annotated video, and
+the ratio of each to bare inference. Goal: the pipeline adds at most 10% over inference.
+Figures, not pass/fail: this machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from posecheck.analyze import analyze_video
+from posecheck.pose import PoseEstimator
+from posecheck.source import VideoFileSource
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bare_fps(video: Path, model: str | None) -> tuple[float, int]:
+    frames = list(VideoFileSource(video))
+    with PoseEstimator(model) as estimator:
+        estimator.detect(frames[0].image, 0.0)  # warm-up outside the timing
+        start = time.perf_counter()
+        for f in frames:
+            estimator.detect(f.image, f.timestamp_s + 0.001)
+        elapsed = time.perf_counter() - start
+    return len(frames) / elapsed, len(frames)
+
+
+def pipeline_fps(video: Path, exercise: str, model: str | None, write_video: bool) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "annotated.mp4" if write_video else None
+        with PoseEstimator(model) as estimator:
+            estimator.detect(next(iter(VideoFileSource(video))).image, 0.0)
+            start = time.perf_counter()
+            report = analyze_video(video, exercise, out_video=out, estimator=estimator)
+            elapsed = time.perf_counter() - start
+    return report["frames_seen"] / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("video", nargs="?", default=str(ROOT / "sample_videos" / "bridge.mp4"))
+    parser.add_argument("--exercise", default="bridge")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--rounds", type=int, default=2, help="best of N rounds (noise)")
+    args = parser.parse_args()
+    video = Path(args.video)
+    src = VideoFileSource(video)
+    print(
+        f"video: {video} ({src.size[0]}x{src.size[1]}, {src.frame_count} frames, {src.fps:.1f} fps)"
+    )
+    bare = max(bare_fps(video, args.model)[0] for _ in range(args.rounds))
+    no_video = max(
+        pipeline_fps(video, args.exercise, args.model, False) for _ in range(args.rounds)
+    )
+    with_video = max(
+        pipeline_fps(video, args.exercise, args.model, True) for _ in range(args.rounds)
+    )
+    print(f"bare inference           {bare:7.1f} fps  ({1000 / bare:5.1f} ms/frame)")
+    print(
+        f"analyze, no video out    {no_video:7.1f} fps  ratio {no_video / bare:5.2f}  "
+        f"(pipeline adds {100 * (bare / no_video - 1):+5.1f}% time)"
+    )
+    print(
+        f"analyze, annotated video {with_video:7.1f} fps  ratio {with_video / bare:5.2f}  "
+        f"(pipeline adds {100 * (bare / with_video - 1):+5.1f}% time)"
+    )
+
+
+if __name__ == "__main__":
+    main()
