@@ -7,6 +7,7 @@ frames. It holds no drawing and no I/O.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from enum import Enum
@@ -357,6 +358,11 @@ class ExerciseSession:
         message = None
         if self._message and t <= self._message[1]:
             message = self._message[0]
+        if message is None and hold_status is not None and hold_status.running:
+            target = hold_status.target_s
+            if target and hold_status.elapsed_s < target:
+                left = int(math.ceil(target - hold_status.elapsed_s))
+                message = f"Hold... {left} s left"
         if paused and self.stage is Stage.COUNTING:
             message = "Counting paused: " + (problems[0][1] if problems else "lost sight of you")
         shown = {}
