@@ -34,19 +34,47 @@ def _bad_inputs(tmp_path: Path, blank: Path) -> dict:
     (tmp_path / "truncated.mp4").write_bytes(data[: len(data) // 3])
     (tmp_path / "model.task").write_text("nope")
     return {
-        "missing file": (["analyze", str(tmp_path / "nope.mp4"), "-e", "bridge"], 2, "video not found"),
-        "not a video": (["analyze", str(tmp_path / "notvideo.mp4"), "-e", "bridge"], 2, "not a video that can be decoded"),
+        "missing file": (
+            ["analyze", str(tmp_path / "nope.mp4"), "-e", "bridge"],
+            2,
+            "video not found",
+        ),
+        "not a video": (
+            ["analyze", str(tmp_path / "notvideo.mp4"), "-e", "bridge"],
+            2,
+            "not a video that can be decoded",
+        ),
         "empty file": (["analyze", str(tmp_path / "empty.mp4"), "-e", "bridge"], 2, "is empty"),
         "a folder": (["analyze", str(tmp_path), "-e", "bridge"], 2, "is a folder"),
         "truncated": (["analyze", str(tmp_path / "truncated.mp4"), "-e", "bridge"], None, None),
-        "unknown exercise": (["analyze", str(blank), "-e", "brige"], 2, "did you mean bridge? valid ids:"),
-        "missing model": (["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "x.task")], 2, "model file not found"),
-        "invalid model": (["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "model.task")], 2, "not a pose landmarker model bundle"),
+        "unknown exercise": (
+            ["analyze", str(blank), "-e", "brige"],
+            2,
+            "did you mean bridge? valid ids:",
+        ),
+        "missing model": (
+            ["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "x.task")],
+            2,
+            "model file not found",
+        ),
+        "invalid model": (
+            ["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "model.task")],
+            2,
+            "not a pose landmarker model bundle",
+        ),
     }
 
 
-CASES = ["missing file", "not a video", "empty file", "a folder", "truncated", "unknown exercise",
-         "missing model", "invalid model"]
+CASES = [
+    "missing file",
+    "not a video",
+    "empty file",
+    "a folder",
+    "truncated",
+    "unknown exercise",
+    "missing model",
+    "invalid model",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -74,7 +102,9 @@ def test_malformed_spec_is_one_line(tmp_path, blank_video, capsys, monkeypatch):
 
 def test_video_with_nobody_says_so(tmp_path, blank_video, capsys):
     report_path = tmp_path / "r.json"
-    rc = main(["analyze", str(blank_video), "-e", "bridge", "--no-video", "-q", "-r", str(report_path)])
+    rc = main(
+        ["analyze", str(blank_video), "-e", "bridge", "--no-video", "-q", "-r", str(report_path)]
+    )
     out = capsys.readouterr().out
     report = json.loads(report_path.read_text())
     assert rc == 0
