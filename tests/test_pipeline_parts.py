@@ -1,0 +1,69 @@
+"""Smoothing, sources and overlay: the stages around the session."""
+
+import cv2
+import numpy as np
+import pytest
+from poses import supine
+from test_cli import write_video
+
+from posecheck.frame import PoseFrame
+from posecheck.overlay import annotate
+from posecheck.session import ExerciseSession
+from posecheck.smoothing import OneEuroFilter, OneEuroSettings, PoseSmoother
+from posecheck.source import VideoFileSource
+from posecheck.spec import load_spec
+
+
+def test_one_euro_smooths_jitter_at_rest_and_follows_movement():
+    rng = np.random.default_rng(0)
+    f = OneEuroFilter(OneEuroSettings())
+    still = [f(np.array([100.0 + rng.normal(0, 2)]), i / 30)[0] for i in range(90)]
+    assert np.std(still[30:]) < 0.5 * 2.0  # jitter at least halved
+    moving = [f(np.array([100.0 + 300 * i / 30]), 3 + i / 30)[0] for i in range(30)]
+    assert abs(moving[-1] - (100 + 300 * 29 / 30)) < 60  # keeps up with a fast move
+
+
+def test_smoother_resets_when_the_person_leaves():
+    sm = PoseSmoother()
+    a = supine(t=0.0)
+    sm.update(a)
+    gone = sm.update(PoseFrame.empty(0.1, a.image_size))
+    assert not gone.present
+    moved = supine(hip_deg=170, t=0.2)
+    # after a reset the first frame passes through unchanged (no lag from the old pose)
+    assert np.allclose(sm.update(moved).xy, moved.xy)
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_file_timestamps_come_from_the_file(tmp_path, fps):
+    path = write_video(tmp_path / "v.mp4", seconds=1.0, fps=fps)
+    frames = list(VideoFileSource(path))
+    assert len(frames) == int(fps)
+    ts = [f.timestamp_s for f in frames]
+    assert ts[0] == 0.0 and ts[1] == pytest.approx(1 / fps, abs=1e-3)
+    assert all(b > a for a, b in zip(ts, ts[1:]))
+
+
+def test_stopping_early_releases_the_decoder(tmp_path):
+    src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=3.0))
+    for i, _ in enumerate(src):
+        if i == 2:
+            break
+    assert src.frames_decoded == 3
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1920, 1080)])
+def test_overlay_draws_and_keeps_size(size, tmp_path):
+    spec = load_spec("knee_to_chest")
+    session = ExerciseSession(spec)
+    scale = size[0] / 640
+    state = None
+    for i in range(40):
+        pose = supine(hip_deg=130, knee_deg=100, t=i / 10, size=(640, 480))
+        pose = PoseFrame(pose.timestamp_s, size, pose.xy * scale, pose.world, pose.visibility)
+        state = session.update(pose)
+    image = np.full((size[1], size[0], 3), 90, np.uint8)
+    out = annotate(image, state, spec)
+    assert out.shape == image.shape and (out != image).any()
+    assert (image == 90).all()  # the input is not drawn on
+    cv2.imwrite(str(tmp_path / "overlay.png"), out)
