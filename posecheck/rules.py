@@ -7,6 +7,7 @@ NaN, so that counting pauses instead of guessing.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -28,24 +29,44 @@ class Visibility:
     margin_px: float = 0.0
 
 
-def measure_landmarks(m: Measure, side: str | None) -> list[Landmark]:
+@functools.lru_cache(maxsize=1024)
+def measure_landmarks(m: Measure, side: str | None) -> tuple[Landmark, ...]:
     if m.kind == "lateral":
-        return [landmark_by_name(f"left_{m.joints[0]}"), landmark_by_name(f"right_{m.joints[0]}")]
-    return [sided(j, side or "left") for j in m.joints]
+        return (landmark_by_name(f"left_{m.joints[0]}"), landmark_by_name(f"right_{m.joints[0]}"))
+    return tuple(sided(j, side or "left") for j in m.joints)
 
 
-def _usable(pose: PoseFrame, lms: list[Landmark], vis: Visibility) -> bool:
-    return all(
-        pose.visible(lm, vis.min_visibility) and pose.in_frame(lm, vis.margin_px) for lm in lms
-    )
+def usable_mask(pose: PoseFrame, vis: Visibility) -> np.ndarray:
+    """Which landmarks can be trusted: visible enough and inside the frame."""
+    if not pose.present:
+        return np.zeros(len(pose.visibility), bool)
+    w, h = pose.image_size
+    x, y = pose.xy[:, 0], pose.xy[:, 1]
+    m = vis.margin_px
+    with np.errstate(invalid="ignore"):
+        inside = (x >= m) & (x <= w - m) & (y >= m) & (y <= h - m)
+    return inside & (pose.visibility >= vis.min_visibility)
 
 
-def evaluate(m: Measure, pose: PoseFrame, side: str | None, vis: Visibility) -> float:
-    """One measure on one side (``side`` None for a measure whose joints name their side)."""
+def evaluate(
+    m: Measure,
+    pose: PoseFrame,
+    side: str | None,
+    vis: Visibility,
+    mask: np.ndarray | None = None,
+    torso: tuple[float, float] | None = None,
+) -> float:
+    """One measure on one side (``side`` None for a measure whose joints name their side).
+
+    ``mask`` (from :func:`usable_mask`) and ``torso`` (pixel and world torso lengths) may
+    be passed in when many measures are evaluated on the same pose.
+    """
     if not pose.present:
         return NAN
     lms = measure_landmarks(m, side)
-    if not _usable(pose, lms, vis):
+    if mask is None:
+        mask = usable_mask(pose, vis)
+    if not mask[list(lms)].all():
         return NAN
     pts = pose.world if m.space == "world" else pose.xy
     p = [pts[lm] for lm in lms]
@@ -55,7 +76,9 @@ def evaluate(m: Measure, pose: PoseFrame, side: str | None, vis: Visibility) -> 
         return g.elevation_deg(*p)
     if m.kind == "inclination":
         return g.inclination_deg(*p)
-    unit = g.torso_length_m(pose) if m.space == "world" else g.torso_length_px(pose)
+    if torso is None:
+        torso = (g.torso_length_px(pose), g.torso_length_m(pose))
+    unit = torso[1] if m.space == "world" else torso[0]
     if m.kind == "distance":
         return g.distance(p[0], p[1], unit)
     if m.kind == "height":
@@ -76,12 +99,14 @@ class MeasureValues:
 
     def __init__(self, spec: ExerciseSpec, pose: PoseFrame, vis: Visibility):
         self.values: dict[str, float] = {}
+        mask = usable_mask(pose, vis)
+        torso = (g.torso_length_px(pose), g.torso_length_m(pose)) if pose.present else (NAN, NAN)
         for m in spec.measures.values():
             if m.per_side:
                 for side in SIDES:
-                    self.values[f"{side}.{m.name}"] = evaluate(m, pose, side, vis)
+                    self.values[f"{side}.{m.name}"] = evaluate(m, pose, side, vis, mask, torso)
             else:
-                self.values[m.name] = evaluate(m, pose, None, vis)
+                self.values[m.name] = evaluate(m, pose, None, vis, mask, torso)
         self.spec = spec
         self.side = "left"
 
