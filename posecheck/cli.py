@@ -81,6 +81,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         progress=None if args.quiet else progress,
     )
     print(format_table(scores))
+    if args.check:
+        from posecheck.evaluate import FOOTAGE_TARGETS, SYNTHETIC_TARGETS, check
+
+        targets = FOOTAGE_TARGETS if args.check == "footage" else SYNTHETIC_TARGETS
+        failures = check(scores, targets)
+        for line in failures:
+            print(f"below target: {line}")
+        if failures:
+            return 1
+        print(f"all {args.check} targets met")
     return 0
 
 
@@ -125,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-cache", action="store_true", help="recompute poses (not cached)")
     ev.add_argument("--verbose", "-v", action="store_true", help="one line per clip")
     ev.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    ev.add_argument(
+        "--check",
+        choices=("synthetic", "footage"),
+        help="exit 1 when below the issue's targets for synthetic clips or real footage",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     s = sub.add_parser(

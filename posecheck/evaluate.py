@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from posecheck.pose import PoseEstimator, cache_dir
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
 from posecheck.source import VideoFileSource
-from posecheck.spec import ExerciseSpec, load_spec
+from posecheck.spec import ExerciseSpec, load_spec, spec_ids
 
 FAULT_SLACK_S = 1.0
 
@@ -216,6 +217,11 @@ def evaluate_folder(
         clips = [c for c in clips if (c.get("exercise") or c.get("ask_as")) == exercise]
     scores = []
     specs: dict[str, ExerciseSpec] = {}
+    known = set(spec_ids())
+    missing = sorted({(c.get("exercise") or c.get("ask_as")) for c in clips} - known)
+    if missing:
+        print(f"skipped: no spec for {', '.join(missing)}", file=sys.stderr)
+        clips = [c for c in clips if (c.get("exercise") or c.get("ask_as")) in known]
     for i, entry in enumerate(clips):
         ex = entry.get("exercise") or entry.get("ask_as")
         if ex not in specs:
@@ -281,3 +287,75 @@ def format_table(scores: list[ClipScore]) -> str:
             + (f"{fa:>5}/{len(clean):<3}" if clean else f"{'-':>9}")
         )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Minimums for ``--check``: fractions in [0, 1] and seconds."""
+
+    pose_found: float | None = None
+    reps_exact: float | None = None
+    reps_within_one: float | None = None
+    holds_within_s: float | None = None
+    holds_fraction: float = 0.95
+    fault_recall: float | None = None
+    false_alarm_max: float | None = None
+    negatives_clean: bool = False
+
+
+def check(scores: list[ClipScore], t: Thresholds) -> list[str]:
+    """What falls short of the thresholds, one line each (empty = all met)."""
+    failures = []
+    groups: dict[tuple[str, str], list[ClipScore]] = defaultdict(list)
+    for s in scores:
+        groups[(s.exercise, "negative" if s.negative else s.view)].append(s)
+    for (ex, view), group in sorted(groups.items()):
+        name = f"{ex}/{view}"
+        if view == "negative":
+            if t.negatives_clean and not all(s.negative_ok for s in group):
+                failures.append(f"{name}: counted something on a negative clip")
+            continue
+        pose = statistics.mean(s.pose_found for s in group)
+        if t.pose_found is not None and pose < t.pose_found:
+            failures.append(f"{name}: pose found in {pose:.1%} < {t.pose_found:.0%}")
+        reps = [s.rep_error for s in group if s.rep_error is not None]
+        if reps and t.reps_exact is not None:
+            frac = sum(e == 0 for e in reps) / len(reps)
+            if frac < t.reps_exact:
+                failures.append(f"{name}: reps exact on {frac:.0%} < {t.reps_exact:.0%}")
+        if reps and t.reps_within_one is not None:
+            frac = sum(abs(e) <= 1 for e in reps) / len(reps)
+            if frac < t.reps_within_one:
+                failures.append(f"{name}: reps within one on {frac:.0%} < {t.reps_within_one:.0%}")
+        holds = [e for s in group for e in s.hold_errors]
+        if holds and t.holds_within_s is not None:
+            frac = sum(e <= t.holds_within_s for e in holds) / len(holds)
+            if frac < t.holds_fraction:
+                failures.append(
+                    f"{name}: holds within {t.holds_within_s} s: {frac:.0%} < {t.holds_fraction:.0%}"
+                )
+        ftot = sum(s.faults_total for s in group)
+        if ftot and t.fault_recall is not None:
+            rec = sum(s.faults_found for s in group) / ftot
+            if rec < t.fault_recall:
+                failures.append(f"{name}: fault recall {rec:.0%} < {t.fault_recall:.0%}")
+        clean = [s for s in group if s.fault_labelled and s.faults_total == 0]
+        if clean and t.false_alarm_max is not None:
+            fa = sum(s.false_alarm for s in clean) / len(clean)
+            if fa > t.false_alarm_max:
+                failures.append(
+                    f"{name}: false alarms on {fa:.0%} > {t.false_alarm_max:.0%} of clean clips"
+                )
+    return failures
+
+
+# The issues' targets: synthetic suite (issue 3/4) and real footage (issue 4).
+SYNTHETIC_TARGETS = Thresholds(
+    pose_found=0.95,
+    reps_exact=0.95,
+    holds_within_s=0.5,
+    fault_recall=0.90,
+    false_alarm_max=0.05,
+    negatives_clean=True,
+)
+FOOTAGE_TARGETS = Thresholds(reps_within_one=0.80, holds_within_s=1.5, negatives_clean=True)
