@@ -84,6 +84,7 @@ class RepCounter:
         self.completed = 0
         self.partial = 0
         self._samples: list[tuple[float, float, float]] = []
+        self._trace: list[tuple[float, float]] = []
         self._start = self._top_start = self._top_end = None
         self._peak = -math.inf
         self._last_valid_t: float | None = None
@@ -146,6 +147,8 @@ class RepCounter:
                 t, v, top = self._samples[i]
                 if self.state in (RepState.RISING, RepState.TOP, RepState.LOWERING):
                     self._peak = max(self._peak, top)
+                    if not self._trace or t > self._trace[-1][0]:
+                        self._trace.append((t, top))
                 target = self._target(v, top)
                 if target is RepState.REST and self.state is RepState.UNKNOWN:
                     self.state, pending = RepState.REST, None
@@ -176,11 +179,22 @@ class RepCounter:
             return self._enter(RepState.REST, t)
         return []
 
+    def _pause(self, end: float) -> tuple[float | None, float | None]:
+        """The pause at the top: from the first to the last moment within ``pause_within``
+        of the rep's peak (None: the time between the top thresholds)."""
+        if self.s.pause_within is None or not self._trace:
+            return self._top_start, self._top_end
+        near = [t for t, v in self._trace if v >= self._peak - self.s.pause_within and t <= end]
+        if not near or self._top_start is None:
+            return self._top_start, self._top_end
+        return near[0], near[-1]
+
     def _enter(self, target: RepState, t: float) -> list[RepEvent]:
         prev, self.state = self.state, target
         if target is RepState.RISING:
             self._start, self._top_start, self._top_end = t, None, None
             self._peak = -math.inf
+            self._trace = []
             return [RepEvent("started", t)]
         if target is RepState.TOP:
             if self._top_start is None:
@@ -195,13 +209,14 @@ class RepCounter:
             rep = Rep(self._start, t, complete=False, peak=self._top_sign * self._peak)
             self.partial += 1
             return [RepEvent("partial", t, rep)]
+        top_start, top_end = self._pause(t)
         rep = Rep(
             self._start,
             t,
             complete=True,
             peak=self._top_sign * self._peak,
-            top_start_s=self._top_start,
-            top_end_s=self._top_end,
+            top_start_s=top_start,
+            top_end_s=top_end,
         )
         if t - self._start < self.s.min_rep_s:
             return []

@@ -190,6 +190,7 @@ class RepSpec:
     partial_cue: str | None = None
     top_measure: str | None = None
     top_direction: str = "up"
+    pause_within: float | None = None  # the pause at the top: within this of the rep's peak
 
 
 @dataclass(frozen=True)
@@ -508,6 +509,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "partial_cue": False,
                 "top_measure": False,
                 "top_direction": False,
+                "pause_within": False,
             },
         )
         measure = rr.str("measure")
@@ -530,6 +532,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             partial_cue=rr.get("partial_cue"),
             top_measure=top_measure,
             top_direction=rr.str("top_direction", "up", ("up", "down")),
+            pause_within=rr.num("pause_within", None, 0.0, 1e6),
         )
         sign = 1 if reps.direction == "up" else -1
         top_sign = (1 if reps.top_direction == "up" else -1) if top_measure else sign
