@@ -32,6 +32,7 @@ class Rep:
     peak: float
     top_start_s: float | None = None
     top_end_s: float | None = None
+    rest_peak: float = float("nan")  # furthest the rest before it went the other way
 
     @property
     def properties(self) -> dict[str, float]:
@@ -47,12 +48,13 @@ class Rep:
             "cycle_s": self.end_s - self.start_s,
             "lower_to_rise": lower / rise if rise and rise > 0 else nan,
             "peak": self.peak,
+            "rest_peak": self.rest_peak,
         }
 
 
 @dataclass(frozen=True)
 class RepEvent:
-    kind: str  # "started" | "top" | "completed" | "partial" | "abandoned"
+    kind: str  # "started" | "top" | "completed" | "partial" | "too_far" | "abandoned"
     t_s: float
     rep: Rep | None = None
 
@@ -87,6 +89,8 @@ class RepCounter:
         self._trace: list[tuple[float, float]] = []
         self._start = self._top_start = self._top_end = None
         self._peak = -math.inf
+        self._rest_low = math.inf  # furthest towards rest (signed) since the last rep
+        self._rep_rest_low = math.inf
         self._last_valid_t: float | None = None
 
     def _v(self, x: float) -> float:
@@ -145,6 +149,8 @@ class RepCounter:
             confirmed = False
             for i in range(start, len(self._samples)):
                 t, v, top = self._samples[i]
+                if self.state is RepState.REST:
+                    self._rest_low = min(self._rest_low, v)
                 if self.state in (RepState.RISING, RepState.TOP, RepState.LOWERING):
                     self._peak = max(self._peak, top)
                     if not self._trace or t > self._trace[-1][0]:
@@ -195,6 +201,7 @@ class RepCounter:
             self._start, self._top_start, self._top_end = t, None, None
             self._peak = -math.inf
             self._trace = []
+            self._rep_rest_low, self._rest_low = self._rest_low, math.inf
             return [RepEvent("started", t)]
         if target is RepState.TOP:
             if self._top_start is None:
@@ -205,8 +212,17 @@ class RepCounter:
             self._top_end = t
             return []
         # back to REST
+        rest_peak = (
+            self._sign * self._rep_rest_low if math.isfinite(self._rep_rest_low) else math.nan
+        )
         if prev is RepState.RISING:
-            rep = Rep(self._start, t, complete=False, peak=self._top_sign * self._peak)
+            rep = Rep(
+                self._start,
+                t,
+                complete=False,
+                peak=self._top_sign * self._peak,
+                rest_peak=rest_peak,
+            )
             self.partial += 1
             return [RepEvent("partial", t, rep)]
         top_start, top_end = self._pause(t)
@@ -217,9 +233,13 @@ class RepCounter:
             peak=self._top_sign * self._peak,
             top_start_s=top_start,
             top_end_s=top_end,
+            rest_peak=rest_peak,
         )
         if t - self._start < self.s.min_rep_s:
             return []
+        if self.s.too_far is not None and self._peak > self._top_sign * self.s.too_far:
+            self.partial += 1
+            return [RepEvent("too_far", t, rep)]
         self.completed += 1
         return [RepEvent("completed", t, rep)]
 

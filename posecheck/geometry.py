@@ -172,3 +172,28 @@ def forward_offset(pose: PoseFrame, a: np.ndarray, b: np.ndarray, space: str = "
     if not n > 0:
         return float("nan")
     return float(np.dot(np.asarray(a, float) - np.asarray(b, float), axis / n) / n)
+
+
+def lateral_offset_image(
+    pose: PoseFrame, a_left: Landmark, a_right: Landmark, min_hip_ratio: float = 0.12
+) -> float:
+    """Like :func:`lateral_offset`, in the picture, in hip widths: the pair's midpoint
+    offset from the hip midpoint, written in the picture's own (possibly skewed) basis of
+    the body axis (hips to shoulders) and the right-to-left hip axis; the hip-axis part is
+    returned. Positive = towards the person's left.
+
+    Needs a view that sees across the hips (feet end, oblique, from above); NaN when the
+    hips overlap in the picture (a pure side view), where only depth could tell.
+    """
+    xy = pose.xy
+    hip_mid = midpoint(xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP])
+    hips = xy[Landmark.LEFT_HIP] - xy[Landmark.RIGHT_HIP]
+    body = midpoint(xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER]) - hip_mid
+    torso = float(np.linalg.norm(body))
+    if not (torso > 0 and np.linalg.norm(hips) >= min_hip_ratio * torso):
+        return float("nan")
+    basis = np.column_stack([body, hips])
+    if abs(np.linalg.det(basis)) < 1e-6 * torso * torso:
+        return float("nan")
+    _, lateral = np.linalg.solve(basis, midpoint(xy[a_left], xy[a_right]) - hip_mid)
+    return float(lateral)

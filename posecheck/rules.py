@@ -62,6 +62,23 @@ def evaluate(
     ``mask`` (from :func:`usable_mask`) and ``torso`` (pixel and world torso lengths) may
     be passed in when many measures are evaluated on the same pose.
     """
+    value = _evaluate(m, pose, side, vis, mask, torso)
+    return abs(value) if m.absolute else value
+
+
+def _evaluate(
+    m: Measure,
+    pose: PoseFrame,
+    side: str | None,
+    vis: Visibility,
+    mask: np.ndarray | None = None,
+    torso: tuple[float, float] | None = None,
+) -> float:
+    """One measure on one side (``side`` None for a measure whose joints name their side).
+
+    ``mask`` (from :func:`usable_mask`) and ``torso`` (pixel and world torso lengths) may
+    be passed in when many measures are evaluated on the same pose.
+    """
     if not pose.present:
         return NAN
     lms = measure_landmarks(m, side)
@@ -87,7 +104,9 @@ def evaluate(
     if m.kind == "forward":
         return g.forward_offset(pose, p[0], p[1], space=m.space)
     if m.kind == "lateral":
-        return g.lateral_offset(pose, lms[0], lms[1])
+        if m.space == "world":
+            return g.lateral_offset(pose, lms[0], lms[1])
+        return g.lateral_offset_image(pose, lms[0], lms[1])
     raise ValueError(f"unknown measure kind {m.kind!r}")
 
 

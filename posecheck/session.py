@@ -12,6 +12,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from enum import Enum
 
+import numpy as np
+
 from posecheck import geometry as g
 from posecheck.counting import (
     CueSpan,
@@ -156,12 +158,16 @@ class ExerciseSession:
         self._open_setup: dict[str, _TimedEvent] = {}
         self._views: deque[tuple[float, str]] = deque()
         self._side: str | None = None
+        self._current_view = "unknown"
         self._hold_side: str | None = None
         self._hold_side_votes: Counter = Counter()
+        self._settle_trace: list[tuple[float, float]] = []
         self._message: tuple[str, float] | None = None
         self._flash_cue: tuple[ActiveCue, float] | None = None
         self._last_seen_s: float | None = None
         self._switch_to: str | None = None
+        self._resolution_values: list[float] = []
+        self.resolution: dict | None = None
         self.frames = 0
         self.frames_with_person = 0
         self.last_t = 0.0
@@ -234,8 +240,14 @@ class ExerciseSession:
         """The side whose measures are read: the active one, else the one facing the camera."""
         sides = self.spec.sides
         if sides.mode == "each":
-            if self._hold_side is not None:
-                return self._hold_side
+            if sides.near_when is not None and self._current_view in ("side", "oblique"):
+                near = g.facing_side(pose)
+                v = values.with_side(near).get(sides.near_measure)
+                if sides.near_when.test(v):
+                    return near
+                if sides.far_when.test(v):
+                    return other_side(near)
+                return self._side or near
             if sides.left_when is not None:
                 v = values.get(sides.measure)
                 if sides.left_when.test(v):
@@ -261,10 +273,11 @@ class ExerciseSession:
         values = MeasureValues(spec, pose, st.visibility)
         if pose.present:
             self.frames_with_person += 1
+        view = self._view(pose, t)
+        self._current_view = view
         side = self._working_side(values, pose) if pose.present else (self._side or "left")
         self._side = side
         values.with_side(side)
-        view = self._view(pose, t)
         if view != "unknown" and pose.present:
             self.view_counts[view] += 1
 
@@ -342,10 +355,15 @@ class ExerciseSession:
 
         phase = "setup"
         hold_status = None
+        if self.stage is Stage.COUNTING and spec.resolution is not None and self.resolution is None:
+            self._judge_resolution(values, t)
         if self.stage is Stage.COUNTING:
             phase = self._count(values, side, t, events, usable=setup_ok)
             if self.hold_timer is not None:
-                hs = self._hold_side if spec.has_sides else None
+                hs = None
+                if spec.has_sides:
+                    votes = self._hold_side_votes.most_common(1)
+                    hs = votes[0][0] if votes else self._hold_side
                 running = self.hold_timer.state.value != "out"
                 hold_status = HoldStatus(
                     side=hs if running else (self._switch_to or side if spec.has_sides else None),
@@ -358,6 +376,8 @@ class ExerciseSession:
         message = None
         if self._message and t <= self._message[1]:
             message = self._message[0]
+        if message is None and self.resolution is not None and not self.resolution["resolvable"]:
+            message = self.resolution["message"]
         if message is None and hold_status is not None and hold_status.running:
             target = hold_status.target_s
             if target and hold_status.elapsed_s < target:
@@ -386,6 +406,24 @@ class ExerciseSession:
             paused=paused,
         )
 
+    def _judge_resolution(self, values: MeasureValues, t: float) -> None:
+        """After setup, while at rest: is the measure's jitter small next to the movement?"""
+        res = self.spec.resolution
+        self._resolution_values.append(values.get(res.measure))
+        if t - self.setup_passed_s < res.window_s:
+            return
+        vals = np.array(self._resolution_values, float)
+        seen = vals[np.isfinite(vals)]
+        noise = float(2 * np.std(seen)) if len(seen) >= 5 else float("inf")
+        resolvable = bool(len(seen) >= 0.5 * len(vals) and noise < res.min_change / 2)
+        self.resolution = {
+            "measure": res.measure,
+            "noise": round(noise, 3) if np.isfinite(noise) else None,
+            "min_change": res.min_change,
+            "resolvable": resolvable,
+            "message": None if resolvable else res.message,
+        }
+
     def _count(self, values: MeasureValues, side: str, t: float, events: list, usable: bool) -> str:
         spec = self.spec
         phase = "rest"
@@ -394,7 +432,8 @@ class ExerciseSession:
         if self.reps_counter is not None:
             phase = self.reps_counter.state.value
         elif self.hold_timer is not None:
-            phase = "holding" if self.hold_timer.state.value != "out" else "out"
+            # In the grace after leaving the position, hold cues are off.
+            phase = "holding" if self.hold_timer.state.value == "holding" else "out"
         for cue in spec.cues:
             in_phase = not cue.phases or phase in cue.phases
             # Unknown while the pose cannot be read; off outside the cue's phases.
@@ -430,6 +469,11 @@ class ExerciseSession:
             self._hold_side_votes = Counter()
         if spec.has_sides and timer.state.value != "out":
             self._hold_side_votes[side] += 1
+        if spec.hold.settle_measure:
+            if timer.state.value == "out" and not in_pos:
+                self._settle_trace = []
+            else:
+                self._settle_trace.append((t, values.get(spec.hold.settle_measure)))
         for ev in timer.update(t, in_pos, form_ok):
             self._on_hold(ev, events)
         return "holding" if timer.state.value != "out" else "out"
@@ -464,9 +508,15 @@ class ExerciseSession:
             if spec.targets.reps and n == spec.targets.reps:
                 events.append(SessionEvent("done", ev.t_s, message=f"{n} reps: well done"))
                 self._set_message(f"{n} reps: well done", ev.t_s)
-        elif ev.kind == "partial":
-            cue = spec.cue(spec.reps.partial_cue) if spec.reps.partial_cue else None
-            reason = cue.message if cue else "the movement did not reach the top position"
+        elif ev.kind in ("partial", "too_far"):
+            cue_id = spec.reps.partial_cue if ev.kind == "partial" else spec.reps.too_far_cue
+            cue = spec.cue(cue_id) if cue_id else None
+            default = (
+                "the movement did not reach the top position"
+                if ev.kind == "partial"
+                else "the movement went past this exercise's range"
+            )
+            reason = cue.message if cue else default
             self.partials.append((ev.rep, rside, reason))
             if cue:
                 self.cue_events.append(
@@ -488,6 +538,7 @@ class ExerciseSession:
             events.append(SessionEvent("target_met", ev.t_s, side, "Time: release"))
             self._set_message("Target reached: release", ev.t_s)
         elif ev.kind == "ended":
+            ev = HoldEvent(ev.kind, ev.t_s, self._settled(ev.hold))
             if spec.has_sides and self._hold_side_votes:
                 side = self._hold_side_votes.most_common(1)[0][0]
             target = spec.targets.hold_s
@@ -497,6 +548,25 @@ class ExerciseSession:
             if spec.has_sides:
                 self._after_side_hold(side, met, ev.t_s, events)
             self._hold_side = None
+        elif ev.kind == "discarded":
+            self._hold_side = None
+
+    def _settled(self, hold: Hold) -> Hold:
+        """Trim getting into and out of the position off a hold (``hold.settle_*``)."""
+        h = self.spec.hold
+        trace = [
+            (t, v) for t, v in self._settle_trace if hold.start_s <= t <= hold.end_s and v == v
+        ]
+        self._settle_trace = []
+        if not h.settle_measure or len(trace) < 3:
+            return hold
+        held = float(np.median([v for _, v in trace]))
+        near = [t for t, v in trace if abs(v - held) <= h.settle_within]
+        if not near:
+            return hold
+        start, end = max(hold.start_s, near[0]), min(hold.end_s, near[-1])
+        trimmed = (start - hold.start_s) + (hold.end_s - end)
+        return Hold(start, end, max(0.0, hold.held_s - trimmed))
 
     def _after_side_hold(self, side: str, met: bool, t: float, events: list) -> None:
         spec = self.spec
@@ -624,4 +694,5 @@ class ExerciseSession:
                 e.as_dict() for e in sorted(self.setup_events, key=lambda e: e.start_s)
             ],
             "view": self.view_counts.most_common(1)[0][0] if self.view_counts else None,
+            "resolution": self.resolution,
         }

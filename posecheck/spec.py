@@ -37,7 +37,7 @@ MEASURE_KINDS = {
 SPACES = ("image", "world")
 COUNT_KINDS = ("reps", "hold")
 SWITCH_RULES = ("after_each_hold", "after_sets", "never")
-REP_PROPERTIES = ("rise_s", "top_s", "lower_s", "cycle_s", "lower_to_rise", "peak")
+REP_PROPERTIES = ("rise_s", "top_s", "lower_s", "cycle_s", "lower_to_rise", "peak", "rest_peak")
 _OPS = ("<=", ">=", "<", ">")
 _NAME = r"(?:(?:other|left|right)\.)?[a-z_][a-z0-9_]*"
 _NUM = r"-?\d+(?:\.\d+)?"
@@ -120,6 +120,7 @@ class Measure:
     space: str = "image"
     label: str = ""  # short text drawn next to the vertex joint; "" = not drawn
     per_side: bool = True  # False when every joint is named with its side
+    absolute: bool = False  # use the size of the value, not its sign
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,12 @@ class SidesSpec:
     pick: str = "min"  # min | max: working side has the smaller/larger value
     left_when: Condition | None = None  # or: thresholds on a side-less measure
     right_when: Condition | None = None
+    # For side and oblique views: the side facing the camera when ``near_when`` holds on
+    # ``near_measure``, the far side when ``far_when`` does (e.g. knees lowered towards the
+    # camera look lower in the picture than knees lowered away from it).
+    near_measure: str = ""
+    near_when: Condition | None = None
+    far_when: Condition | None = None
     switch: str = "after_each_hold"
 
 
@@ -191,13 +198,33 @@ class RepSpec:
     top_measure: str | None = None
     top_direction: str = "up"
     pause_within: float | None = None  # the pause at the top: within this of the rep's peak
+    too_far: float | None = None  # a rep going past this is another movement: not counted
+    too_far_cue: str | None = None
 
 
 @dataclass(frozen=True)
 class HoldSpec:
+    """Hold settings. ``settle_measure``/``settle_within``: the hold is timed from when that
+    measure comes within ``settle_within`` of its held value (median over the hold) to when
+    it leaves, so that getting into and out of the position is not counted as holding."""
+
     position: tuple[Condition, ...]
     min_hold_s: float = 1.0
     grace_s: float = 0.7
+    settle_measure: str | None = None
+    settle_within: float | None = None
+
+
+@dataclass(frozen=True)
+class ResolutionSpec:
+    """Can this camera view resolve the movement? Judged on ``measure`` at rest, for
+    ``window_s`` after setup: if its jitter (2 standard deviations) is not well below
+    ``min_change`` (the smallest real movement of the exercise), ``message`` says so."""
+
+    measure: str
+    min_change: float
+    message: str
+    window_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -229,6 +256,8 @@ class ExerciseSpec:
     rep_cues: tuple[RepCue, ...] = ()
     view_note: str = ""
     show: tuple[str, ...] = ()  # measures drawn in the overlay
+    resolution: ResolutionSpec | None = None
+    resolution: ResolutionSpec | None = None
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -350,7 +379,13 @@ def _joint(name: Any, where: str) -> tuple[str, bool]:
 
 
 def _measure(name: str, data: Any, where: str) -> Measure:
-    r = _Reader(data, where, {**{k: False for k in MEASURE_KINDS}, "space": False, "label": False})
+    allowed = {
+        **{k: False for k in MEASURE_KINDS},
+        "space": False,
+        "label": False,
+        "absolute": False,
+    }
+    r = _Reader(data, where, allowed)
     kinds = [k for k in MEASURE_KINDS if k in data]
     if len(kinds) != 1:
         raise SpecError(f"{where}: give exactly one of {', '.join(MEASURE_KINDS)}")
@@ -372,7 +407,16 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         space=space,
         label=str(r.get("label", "")),
         per_side=any(g for _, g in checked) and kind != "lateral",
+        absolute=bool(r.get("absolute", False)),
     )
+
+
+def _side_condition(measure: str, text: Any, where: str) -> Condition:
+    """``"> 0.3"`` or ``"0.2 <= x < 0.6"`` about ``measure`` (``x`` stands for it)."""
+    text = str(text)
+    if re.search(r"\bx\b", text):
+        return parse_condition(re.sub(r"\bx\b", measure, text), where)
+    return parse_condition(f"{measure} {text}", where)
 
 
 def _check_refs(conds: tuple[Condition, ...], names: set[str], where: str) -> None:
@@ -422,6 +466,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             "cues": False,
             "rep_cues": False,
             "show": False,
+            "resolution": False,
         },
     )
     spec_id = top.str("id")
@@ -464,6 +509,9 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "pick": False,
                 "left_when": False,
                 "right_when": False,
+                "near_measure": False,
+                "near_when": False,
+                "far_when": False,
                 "switch": False,
             },
         )
@@ -479,12 +527,22 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             rw = sd.get("right_when")
             if (lw is None) != (rw is None):
                 raise SpecError(f"{sd.where}: give both left_when and right_when, or neither")
+            near_measure = sd.get("near_measure", "")
+            nw, fw = sd.get("near_when"), sd.get("far_when")
+            if (nw is None) != (fw is None) or (nw is not None and near_measure not in names):
+                raise SpecError(
+                    f"{sd.where}: near_when and far_when go together, with near_measure naming "
+                    f"one of the measures ({', '.join(sorted(names))})"
+                )
             sides = SidesSpec(
                 mode=mode,
                 measure=measure,
+                near_measure=near_measure,
+                near_when=_side_condition(near_measure, nw, sd.at("near_when")) if nw else None,
+                far_when=_side_condition(near_measure, fw, sd.at("far_when")) if fw else None,
                 pick=sd.str("pick", "min", ("min", "max")),
-                left_when=parse_condition(f"{measure} {lw}", sd.at("left_when")) if lw else None,
-                right_when=parse_condition(f"{measure} {rw}", sd.at("right_when")) if rw else None,
+                left_when=_side_condition(measure, lw, sd.at("left_when")) if lw else None,
+                right_when=_side_condition(measure, rw, sd.at("right_when")) if rw else None,
                 switch=sd.str("switch", "after_each_hold", SWITCH_RULES),
             )
 
@@ -510,6 +568,8 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "top_measure": False,
                 "top_direction": False,
                 "pause_within": False,
+                "too_far": False,
+                "too_far_cue": False,
             },
         )
         measure = rr.str("measure")
@@ -533,6 +593,8 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             top_measure=top_measure,
             top_direction=rr.str("top_direction", "up", ("up", "down")),
             pause_within=rr.num("pause_within", None, 0.0, 1e6),
+            too_far=rr.num("too_far", None, -1e6, 1e6),
+            too_far_cue=rr.get("too_far_cue"),
         )
         sign = 1 if reps.direction == "up" else -1
         top_sign = (1 if reps.top_direction == "up" else -1) if top_measure else sign
@@ -552,12 +614,26 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
     else:
         count_kind = "hold"
         hr = _Reader(
-            c.get("hold"), c.at("hold"), {"position": True, "min_hold_s": False, "grace_s": False}
+            c.get("hold"),
+            c.at("hold"),
+            {"position": True, "min_hold_s": False, "grace_s": False, "settle": False},
         )
+        settle_measure = settle_within = None
+        if hr.get("settle") is not None:
+            st = _Reader(hr.get("settle"), hr.at("settle"), {"measure": True, "within": True})
+            settle_measure = st.str("measure")
+            if settle_measure not in names:
+                raise SpecError(
+                    f"{st.at('measure')}={settle_measure!r}: must name one of the measures "
+                    f"({', '.join(sorted(names))})"
+                )
+            settle_within = st.num("within", low=1e-6)
         hold = HoldSpec(
             position=hr.conditions("position"),
             min_hold_s=hr.num("min_hold_s", 1.0, 0.0, 60.0),
             grace_s=hr.num("grace_s", 0.7, 0.0, 5.0),
+            settle_measure=settle_measure,
+            settle_within=settle_within,
         )
         _check_refs(hold.position, names, hr.at("position"))
 
@@ -635,6 +711,11 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         raise SpecError(
             f"{top.at('cues')}: cue ids must be unique; repeated: {', '.join(sorted(dup))}"
         )
+    if reps and reps.too_far_cue and reps.too_far_cue not in ids:
+        raise SpecError(
+            f"{top.at('count')}.reps.too_far_cue={reps.too_far_cue!r}: no cue has that id "
+            f"(cue ids: {', '.join(ids)})"
+        )
     if reps and reps.partial_cue and reps.partial_cue not in ids:
         raise SpecError(
             f"{top.at('count')}.reps.partial_cue={reps.partial_cue!r}: no cue has "
@@ -647,6 +728,26 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             raise SpecError(
                 f"{top.at('show')}: unknown measure {m!r}; measures: {', '.join(sorted(names))}"
             )
+
+    resolution = None
+    if top.get("resolution") is not None:
+        rs = _Reader(
+            top.get("resolution"),
+            top.at("resolution"),
+            {"measure": True, "min_change": True, "message": True, "window_s": False},
+        )
+        rmeasure = rs.str("measure")
+        if rmeasure not in names:
+            raise SpecError(
+                f"{rs.at('measure')}={rmeasure!r}: must name one of the measures "
+                f"({', '.join(sorted(names))})"
+            )
+        resolution = ResolutionSpec(
+            measure=rmeasure,
+            min_change=rs.num("min_change", low=1e-6),
+            message=rs.str("message"),
+            window_s=rs.num("window_s", 2.0, 0.5, 30.0),
+        )
 
     return ExerciseSpec(
         id=spec_id,
@@ -665,6 +766,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         cues=tuple(cues),
         rep_cues=tuple(rep_cues),
         show=tuple(show),
+        resolution=resolution,
         path=path,
     )
 

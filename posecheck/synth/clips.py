@@ -297,7 +297,7 @@ def truth(spec: ClipSpec, script: m.Script | None, duration: float, head: str | 
         "usable": [[0.0, round(duration, 3)]],
         "people": 0 if ex == "empty" else 1,
         "reps": reps,
-        "holds": [] if negative else script.holds,
+        "holds": [] if negative else script.truth_holds(),
         "faults": [] if negative else script.faults,
         "seed": spec.seed,
         "confidence": "exact",

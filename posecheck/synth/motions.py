@@ -84,6 +84,24 @@ class Script:
     def duration(self) -> float:
         return self.t
 
+    # Moves ease in and out (smoothstep), which reaches 10% of the way after 19.6% of a
+    # move: the truth counts a hold as lasting while the pose is within 10% of the held one.
+    EASE_10 = 0.196
+
+    def truth_holds(self) -> list[dict]:
+        """Holds as the truth gives them: each scripted hold, widened into the moves on
+        either side for as long as the pose is within 10% of the way from the held pose."""
+        moves = [(t0, t1) for (t0, p0), (t1, p1) in zip(self.keys, self.keys[1:]) if p0 is not p1]
+        out = []
+        for h in self.holds:
+            start, end = h["start_s"], h["end_s"]
+            before = [t1 - t0 for t0, t1 in moves if abs(t1 - start) < 1e-3]
+            after = [t1 - t0 for t0, t1 in moves if abs(t0 - end) < 1e-3]
+            start -= self.EASE_10 * before[0] if before else 0.0
+            end += self.EASE_10 * after[0] if after else 0.0
+            out.append({"side": h["side"], "start_s": round(start, 3), "end_s": round(end, 3)})
+        return out
+
     def at(self, t: float) -> Pose:
         keys = self.keys
         if t <= keys[0][0]:
