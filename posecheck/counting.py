@@ -89,6 +89,7 @@ class RepCounter:
         self._trace: list[tuple[float, float]] = []
         self._start = self._top_start = self._top_end = None
         self._peak = -math.inf
+        self._first_visit: float | None = None
         self._rest_low = math.inf  # furthest towards rest (signed) since the last rep
         self._rep_rest_low = math.inf
         self._last_valid_t: float | None = None
@@ -100,7 +101,10 @@ class RepCounter:
         s, st = self.s, self.state
         ts = self._top_sign
         if st is RepState.UNKNOWN:
-            return RepState.REST if v <= self._v(s.rest) else None
+            if v <= self._v(s.rest):
+                return RepState.REST
+            # A swinging movement may be met at either end.
+            return RepState.TOP if s.alternating and top >= ts * s.top_enter else None
         if st is RepState.REST:
             return RepState.RISING if v >= self._v(s.start) else None
         if st is RepState.RISING:
@@ -158,6 +162,8 @@ class RepCounter:
                 target = self._target(v, top)
                 if target is RepState.REST and self.state is RepState.UNKNOWN:
                     self.state, pending = RepState.REST, None
+                    if self.s.alternating:
+                        events.extend(self._visit(t))
                     continue
                 if target is None:
                     pending = None
@@ -178,11 +184,30 @@ class RepCounter:
     def finish(self, t: float) -> list[RepEvent]:
         """At the end of a video: a rep already on its way down from the top counts (one
         still held at the top does not)."""
+        if self.s.alternating:
+            return []
         below_top = bool(self._samples) and self._samples[-1][2] <= self._top_sign * self.s.top_exit
         if self.state is RepState.LOWERING or (self.state is RepState.TOP and below_top):
             if self.state is RepState.TOP:
                 self._top_end = self._samples[-1][0]
             return self._enter(RepState.REST, t)
+        return []
+
+    def _enter_alternating(self, target: RepState, t: float) -> list[RepEvent]:
+        prev, self.state = self.state, target
+        if target is RepState.TOP and prev in (RepState.RISING, RepState.UNKNOWN):
+            return [RepEvent("top", t), *self._visit(t)]
+        if target is RepState.REST and prev is RepState.LOWERING:
+            return self._visit(t)
+        if target is RepState.REST and prev is RepState.RISING:
+            # set off for the other end and came back: half a swing
+            self.partial += 1
+            return [
+                RepEvent("partial", t, Rep(t, t, complete=False, peak=self._top_sign * self._peak))
+            ]
+        if target is RepState.RISING:
+            self._peak = max(self._peak, -math.inf)
+            return [RepEvent("started", t)]
         return []
 
     def _pause(self, end: float) -> tuple[float | None, float | None]:
@@ -195,7 +220,20 @@ class RepCounter:
             return self._top_start, self._top_end
         return near[0], near[-1]
 
+    def _visit(self, t: float) -> list[RepEvent]:
+        """Alternating mode: a visit to one end; every second visit completes a rep."""
+        if self._first_visit is None:
+            self._first_visit = t
+            return []
+        start, self._first_visit = self._first_visit, None
+        rep = Rep(start, t, complete=True, peak=self._top_sign * self._peak)
+        self._peak = -math.inf
+        self.completed += 1
+        return [RepEvent("completed", t, rep)]
+
     def _enter(self, target: RepState, t: float) -> list[RepEvent]:
+        if self.s.alternating:
+            return self._enter_alternating(target, t)
         prev, self.state = self.state, target
         if target is RepState.RISING:
             self._start, self._top_start, self._top_end = t, None, None

@@ -167,6 +167,8 @@ class ExerciseSession:
         self._last_seen_s: float | None = None
         self._switch_to: str | None = None
         self._resolution_values: list[float] = []
+        self._baseline: float | None = None
+        self._baseline_window: deque[tuple[float, float]] = deque()
         self.resolution: dict | None = None
         self.frames = 0
         self.frames_with_person = 0
@@ -353,6 +355,9 @@ class ExerciseSession:
                     st.setup_clear_s,
                 )
 
+        if spec.reps is not None and spec.reps.relative:
+            # The resting baseline is learnt from the first frames on, setup included.
+            self._relative(values.get(spec.reps.measure), t)
         phase = "setup"
         hold_status = None
         if self.stage is Stage.COUNTING and spec.resolution is not None and self.resolution is None:
@@ -414,7 +419,12 @@ class ExerciseSession:
             return
         vals = np.array(self._resolution_values, float)
         seen = vals[np.isfinite(vals)]
-        noise = float(2 * np.std(seen)) if len(seen) >= 5 else float("inf")
+        # Jitter from one frame to the next (robust to a real, slower movement in the window).
+        if len(seen) >= 5:
+            steps = np.diff(seen)
+            noise = float(2 * 1.4826 * np.median(np.abs(steps - np.median(steps))) / np.sqrt(2))
+        else:
+            noise = float("inf")
         resolvable = bool(len(seen) >= 0.5 * len(vals) and noise < res.min_change / 2)
         self.resolution = {
             "measure": res.measure,
@@ -458,6 +468,8 @@ class ExerciseSession:
             nan = float("nan")
             value = values.get(spec.reps.measure) if usable else nan
             top = values.get(spec.reps.top_measure) if usable and spec.reps.top_measure else None
+            if spec.reps.relative:
+                value = value - self._baseline if self._baseline is not None else nan
             for ev in self.reps_counter.update(t, value, top):
                 self._on_rep(ev, side, events)
             return self.reps_counter.state.value
@@ -477,6 +489,21 @@ class ExerciseSession:
         for ev in timer.update(t, in_pos, form_ok):
             self._on_hold(ev, events)
         return "holding" if timer.state.value != "out" else "out"
+
+    def _relative(self, value: float, t: float) -> float:
+        """The value less the person's resting value: the resting end (20th percentile,
+        towards rest) of the last ``baseline_s`` seconds, so brief movements do not move it."""
+        reps = self.spec.reps
+        window = self._baseline_window
+        if value == value:
+            window.append((t, value))
+        while window and window[0][0] < t - reps.baseline_s:
+            window.popleft()
+        if not window or window[-1][0] - window[0][0] < min(1.0, reps.baseline_s):
+            return float("nan")
+        q = 20 if reps.direction == "up" else 80
+        self._baseline = float(np.percentile([v for _, v in window], q))
+        return value - self._baseline
 
     def _on_rep(self, ev: RepEvent, side: str, events: list) -> None:
         spec = self.spec

@@ -199,6 +199,9 @@ class RepSpec:
     top_direction: str = "up"
     pause_within: float | None = None  # the pause at the top: within this of the rep's peak
     too_far: float | None = None  # a rep going past this is another movement: not counted
+    alternating: bool = False  # swings between two ends: one rep = one visit to each end
+    relative: bool = False  # thresholds count from the person's resting value (baseline)
+    baseline_s: float = 1.0  # the baseline: median over this long after setup
     too_far_cue: str | None = None
 
 
@@ -570,6 +573,9 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "pause_within": False,
                 "too_far": False,
                 "too_far_cue": False,
+                "alternating": False,
+                "relative": False,
+                "baseline_s": False,
             },
         )
         measure = rr.str("measure")
@@ -595,6 +601,9 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             pause_within=rr.num("pause_within", None, 0.0, 1e6),
             too_far=rr.num("too_far", None, -1e6, 1e6),
             too_far_cue=rr.get("too_far_cue"),
+            alternating=bool(rr.get("alternating", False)),
+            relative=bool(rr.get("relative", False)),
+            baseline_s=rr.num("baseline_s", 1.0, 0.2, 30.0),
         )
         sign = 1 if reps.direction == "up" else -1
         top_sign = (1 if reps.top_direction == "up" else -1) if top_measure else sign

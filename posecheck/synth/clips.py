@@ -369,18 +369,17 @@ SAMPLES = [
 ]
 
 
+SUITE_VIEWS = (("side", "left"), ("side", "right"), ("oblique", "right"))
+
+
 def suite_specs(exercise: str | None = None, seed: int = 0) -> list[ClipSpec]:
-    """Every exercise x views x both sides (or two seeds) x clean and faulty, and negatives."""
+    """Every exercise x three views x both sides (or two seeds) x clean and faulty, and
+    negatives."""
     out = []
     for ex in EXERCISES:
         if exercise and ex != exercise:
             continue
-        for view, head in (
-            ("side", "left"),
-            ("side", "right"),
-            ("oblique", "left"),
-            ("oblique", "right"),
-        ):
+        for view, head in SUITE_VIEWS:
             for fault in (False, True):
                 firsts = ("left", "right") if ex in SIDED else ("left",)
                 for k, first in enumerate(firsts):

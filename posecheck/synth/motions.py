@@ -275,7 +275,8 @@ def tabletop(
     }
     hand = (shoulder[0] + hands_dx, 0.03)
     arms = {s: _arm_to(body, shoulder, hand, 1.0, spread=6.0) for s in SIDES}
-    neck, face = {"level": (190.0, 235.0), "up": (160.0, 170.0), "down": (235.0, 275.0)}[head]
+    # Head angles as real people move: up ~50 deg in the cow, down ~20 deg in the cat.
+    neck, face = {"level": (190.0, 235.0), "up": (128.0, 150.0), "down": (207.0, 255.0)}[head]
     return Pose(
         pelvis=pelvis,
         torso=torso,
