@@ -167,6 +167,8 @@ class ExerciseSession:
         self._last_seen_s: float | None = None
         self._switch_to: str | None = None
         self._resolution_values: list[float] = []
+        self._start_samples: list[dict[str, float]] = []
+        self._start_ref: dict[str, float] | None = None
         self._baseline: float | None = None
         self._baseline_window: deque[tuple[float, float]] = deque()
         self.resolution: dict | None = None
@@ -302,14 +304,25 @@ class ExerciseSession:
         setup_ok = not problems
         paused = False
 
+        self._from_start(values)
         if self.stage is Stage.SETUP:
             in_start = values.test(spec.start.position) if setup_ok else None
+            if in_start:
+                self._start_samples.append(
+                    {k: values.values[k] for k in self._from_start_keys(values)}
+                )
             if setup_ok and not in_start:
                 problems.append(("start_position", spec.start.message))
             if setup_ok and in_start:
                 if self._start_since is None:
                     self._start_since = t
                 if t - self._start_since >= spec.start.hold_s:
+                    self._start_ref = {
+                        k: float(np.nanmedian([d[k] for d in self._start_samples]))
+                        if any(d[k] == d[k] for d in self._start_samples)
+                        else float("nan")
+                        for k in (self._start_samples[-1] if self._start_samples else {})
+                    }
                     self.stage = Stage.COUNTING
                     self.setup_passed_s = t
                     events.append(
@@ -410,6 +423,24 @@ class ExerciseSession:
             events=tuple(events),
             paused=paused,
         )
+
+    def _from_start_keys(self, values: MeasureValues) -> list[str]:
+        names = {m.name for m in self.spec.measures.values() if m.from_start}
+        return [k for k in values.values if k.rpartition(".")[2] in names]
+
+    def _from_start(self, values: MeasureValues) -> None:
+        """Measures taken relative to the starting position: raw until it is known (only
+        for collecting it), then the difference or ratio to it."""
+        keys = self._from_start_keys(values)
+        if not keys or self._start_ref is None:
+            return
+        for k in keys:
+            raw, ref = values.values[k], self._start_ref.get(k, float("nan"))
+            how = self.spec.measures[k.rpartition(".")[2]].from_start
+            if how == "ratio":
+                values.values[k] = raw / ref if ref and ref == ref else float("nan")
+            else:
+                values.values[k] = raw - ref
 
     def _judge_resolution(self, values: MeasureValues, t: float) -> None:
         """After setup, while at rest: is the measure's jitter small next to the movement?"""

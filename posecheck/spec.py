@@ -121,6 +121,7 @@ class Measure:
     label: str = ""  # short text drawn next to the vertex joint; "" = not drawn
     per_side: bool = True  # False when every joint is named with its side
     absolute: bool = False  # use the size of the value, not its sign
+    from_start: str = ""  # "difference" / "ratio": relative to the person's starting position
 
 
 @dataclass(frozen=True)
@@ -387,6 +388,7 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         "space": False,
         "label": False,
         "absolute": False,
+        "from_start": False,
     }
     r = _Reader(data, where, allowed)
     kinds = [k for k in MEASURE_KINDS if k in data]
@@ -411,6 +413,9 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         label=str(r.get("label", "")),
         per_side=any(g for _, g in checked) and kind != "lateral",
         absolute=bool(r.get("absolute", False)),
+        from_start=r.str("from_start", choices=("difference", "ratio"))
+        if "from_start" in data
+        else "",
     )
 
 
@@ -500,6 +505,12 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         hold_s=s.num("hold_s", 0.5, 0.0, 10.0),
     )
     _check_refs(start.position, names, s.at("position"))
+    relative = sorted(c.base_measure for c in start.position if measures[c.base_measure].from_start)
+    if relative:
+        raise SpecError(
+            f"{top.at('start')}.position: '{relative[0]}' is measured from the starting "
+            "position, so it cannot define it"
+        )
 
     sides = SidesSpec()
     if top.get("sides") is not None:
