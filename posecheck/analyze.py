@@ -13,10 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posecheck import __version__
 from posecheck.frame import PoseFrame
 from posecheck.overlay import OverlayStyle, annotate
 from posecheck.pose import PoseEstimator
+from posecheck.report import build_report
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
 from posecheck.source import VideoFileSource
@@ -145,27 +145,21 @@ def analyze_video(
             estimator.close()
     elapsed = time.perf_counter() - started
     session.finish()
-    report = {
-        "schema": 1,
-        "posecheck_version": __version__,
-        "video": str(video),
-        "partial": partial,
-        "truncated": bool(
-            not partial and source.frame_count and frames < 0.9 * source.frame_count - 1
-        ),
-        "duration_s": round(last_t + (1.0 / source.fps if source.fps else 0.0), 3)
-        if frames
-        else 0.0,
-        "video_fps": round(source.fps, 3),
-        "frame_size": list(source.size),
-        "frames_seen": frames,
-        "frames_with_person": session.frames_with_person,
-        "model": (estimator.model_name if estimator is not None else "precomputed poses"),
-        "processing_fps": round(frames / elapsed, 2) if elapsed > 0 else 0.0,
-        "annotated_video": str(out_video) if out_video else None,
-        "view_note": spec.view_note,
-    }
-    report.update(session.summary())
+    report = build_report(
+        session,
+        video=str(video),
+        partial=partial,
+        duration_s=round(last_t + (1.0 / source.fps if source.fps else 0.0), 3) if frames else 0.0,
+        video_fps=source.fps,
+        frame_size=source.size,
+        frames=frames,
+        model=estimator.model_name if estimator is not None else "precomputed poses",
+        elapsed_s=elapsed,
+        annotated_video=out_video,
+    )
+    report["truncated"] = bool(
+        not partial and source.frame_count and frames < 0.9 * source.frame_count - 1
+    )
     return report
 
 

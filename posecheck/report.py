@@ -14,6 +14,44 @@ SAFETY = (
 SCHEMA_VERSION = 1
 
 
+def build_report(
+    session,
+    *,
+    video: str | None,
+    partial: bool,
+    duration_s: float,
+    video_fps: float,
+    frame_size: tuple[int, int],
+    frames: int,
+    model: str,
+    elapsed_s: float,
+    annotated_video=None,
+    **extra,
+) -> dict:
+    """The report of a finished :class:`~posecheck.session.ExerciseSession` (see README)."""
+    from posecheck import __version__
+
+    report = {
+        "schema": SCHEMA_VERSION,
+        "posecheck_version": __version__,
+        "video": video,
+        "partial": partial,
+        "truncated": False,
+        "duration_s": round(duration_s, 3),
+        "video_fps": round(video_fps, 3),
+        "frame_size": list(frame_size),
+        "frames_seen": frames,
+        "frames_with_person": session.frames_with_person,
+        "model": model,
+        "processing_fps": round(frames / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+        "annotated_video": str(annotated_video) if annotated_video else None,
+        "view_note": session.spec.view_note,
+        **extra,
+    }
+    report.update(session.summary())
+    return report
+
+
 def write_report(report: dict, path: str | Path) -> Path:
     """Write ``report`` as JSON, atomically (a half-written report never replaces a good one)."""
     path = Path(path)

@@ -1,0 +1,325 @@
+"""Live mode: real-time feedback from a webcam (or a video file played as one).
+
+The loop takes the newest frame (``capture``), estimates the pose, feeds the same
+``ExerciseSession`` as ``analyze``, draws the same overlay (larger text), speaks through
+``voice``, and writes the same report when the session ends: on quit, Ctrl-C, or when
+the camera goes away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import cv2
+import numpy as np
+
+from posecheck.analyze import VideoSink
+from posecheck.capture import flip, open_live_source
+from posecheck.overlay import FONT, OverlayStyle, _panel, _text, _text_size, annotate
+from posecheck.pose import PoseEstimator
+from posecheck.report import SAFETY, build_report, format_summary, write_report
+from posecheck.session import ExerciseSession
+from posecheck.smoothing import PoseSmoother
+from posecheck.spec import ExerciseSpec, load_spec
+from posecheck.voice import Coach, make_speaker
+
+ROUTINE = (
+    "cat_cow",
+    "knee_to_chest",
+    "hamstring_stretch",
+    "cobra",
+    "bridge",
+    "child_pose",
+    "pelvic_tilt",
+    "spine_twist",
+)
+WINDOW = "posecheck"
+KEYS = "q quit  space pause  r reset  n/p next/prev  m mute  f mirror  w full screen"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--exercise", "-e", help="exercise id (see 'posecheck exercises')")
+    p.add_argument(
+        "--routine", action="store_true", help="all eight exercises of the article, in order"
+    )
+    p.add_argument(
+        "--camera", default="0", help="camera index (default 0), or a video file played as a camera"
+    )
+    mirror = p.add_mutually_exclusive_group()
+    mirror.add_argument(
+        "--mirror",
+        dest="mirror",
+        action="store_true",
+        default=None,
+        help="mirror the picture (default for a camera)",
+    )
+    mirror.add_argument("--no-mirror", dest="mirror", action="store_false")
+    p.add_argument("--mute", action="store_true", help="no spoken cues")
+    p.add_argument(
+        "--report", help="where to write the session report (default: live_report_TIME.json)"
+    )
+    p.add_argument("--record", help="also write the annotated video here (.mp4)")
+    p.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
+    p.add_argument("--headless", action="store_true", help="no window (tests, benchmarks)")
+    p.add_argument("--fullscreen", action="store_true", help="start in full screen (key w toggles)")
+    p.add_argument("--rest-s", type=float, default=20.0, help="rest between routine exercises")
+    p.add_argument(
+        "--text-scale", type=float, default=1.4, help="overlay text size (1.4 reads from 2-3 m)"
+    )
+    p.add_argument("--snapshot", help="save the last shown frame to this PNG when the session ends")
+    p.add_argument("--max-seconds", type=float, help="stop after this long (tests, benchmarks)")
+    p.add_argument("--loop", action="store_true", help="with a video file: play it over and over")
+
+
+@dataclass
+class LiveStats:
+    """Timing of the loop: for the latency benchmark and the report."""
+
+    processed: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def summary(self, dropped: int, delivered: int, seconds: float) -> dict:
+        lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
+        return {
+            "frames_delivered": delivered,
+            "frames_processed": self.processed,
+            "frames_dropped": dropped,
+            "processed_fps": round(self.processed / seconds, 2) if seconds > 0 else 0.0,
+            "latency_ms_p50": round(float(np.nanpercentile(lat, 50)), 1),
+            "latency_ms_p95": round(float(np.nanpercentile(lat, 95)), 1),
+        }
+
+
+class Exercise:
+    """One exercise of a live session: its spec, session and bookkeeping."""
+
+    def __init__(self, spec: ExerciseSpec):
+        self.spec = spec
+        self.session = ExerciseSession(spec)
+        self.smoother = PoseSmoother()
+        self.started = time.monotonic()
+        self.done = False
+        self.frames = 0
+
+
+def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndarray:
+    """A centred text screen (pause, rest between exercises)."""
+    img = image.copy()
+    h, w = img.shape[:2]
+    u = max(h, 360) / 720.0 * style.text_scale
+    _panel(img, 0, 0, w, h, (20, 20, 20), 0.6)
+    y = h / 2 - len(lines) * 30 * u
+    for i, line in enumerate(lines):
+        size = (1.4 if i == 0 else 0.9) * u
+        thick = max(2, int(2.5 * u))
+        tw, th, _ = _text_size(line, size, thick)
+        _text(img, line, ((w - tw) / 2, y + th), size, (255, 255, 255), thick)
+        y += th + 28 * u
+    return img
+
+
+def _key_help(image: np.ndarray, style: OverlayStyle, muted: bool, mirrored: bool) -> None:
+    h, w = image.shape[:2]
+    u = max(h, 360) / 720.0
+    text = KEYS + ("   [muted]" if muted else "") + ("   [mirrored]" if mirrored else "")
+    size = 0.5 * u
+    tw, th, _ = _text_size(text, size, 1)
+    cv2.putText(
+        image,
+        text,
+        (int(w - tw - 10 * u), int(h - 8 * u)),
+        FONT,
+        size,
+        (230, 230, 230),
+        1,
+        cv2.LINE_AA,
+    )
+
+
+def run_live(args: argparse.Namespace) -> int:
+    if not args.routine and not args.exercise:
+        raise ValueError("give --exercise ID (see 'posecheck exercises') or --routine")
+    ids = list(ROUTINE) if args.routine else [args.exercise]
+    specs = [load_spec(i) for i in ids]
+    source = open_live_source(args.camera, loop=args.loop)
+    mirror = source.is_camera if args.mirror is None else args.mirror
+    speaker = make_speaker(args.mute)
+    coach = Coach(speaker)
+    style = OverlayStyle(text_scale=args.text_scale, mirrored=mirror)
+    report_path = args.report or f"live_report_{datetime.now():%Y%m%d_%H%M%S}.json"
+    sink = VideoSink(args.record, source.fps, source.size) if args.record else None
+    stats = LiveStats()
+    reports: list[dict] = []
+    current = 0
+    ex = Exercise(specs[current])
+    paused = False
+    rest_until: float | None = None
+    interrupted = False
+    last_shown = None
+    started = time.monotonic()
+    window = not args.headless
+    fullscreen = bool(args.fullscreen)
+    if window:
+        # No toolbar; large from the start: the screen is read from the floor, 2-3 m away.
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)
+        scale = max(1.0, 1280 / source.size[0])
+        cv2.resizeWindow(WINDOW, int(source.size[0] * scale), int(source.size[1] * scale))
+        if fullscreen:
+            cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
+
+    def close_exercise() -> None:
+        ex.session.finish()
+        reports.append(
+            build_report(
+                ex.session,
+                video=str(args.camera),
+                partial=False,
+                duration_s=ex.session.last_t - (ex.session.first_t or 0.0),
+                video_fps=source.fps,
+                frame_size=source.size,
+                frames=ex.session.frames,
+                model=estimator.model_name,
+                elapsed_s=time.monotonic() - ex.started,
+                annotated_video=args.record,
+                live=True,
+            )
+        )
+
+    previous = signal.getsignal(signal.SIGINT)
+    with PoseEstimator(args.model) as estimator:
+        source.start()
+        try:
+            while True:
+                if args.max_seconds and time.monotonic() - started > args.max_seconds:
+                    break
+                frame = source.take(timeout=1.0)
+                if frame is None:
+                    if source.ended:
+                        break  # the camera went away or the file ended
+                    continue
+                now = time.monotonic()
+                if rest_until is not None:
+                    view = flip(frame.image) if mirror else frame.image
+                    left = int(np.ceil(rest_until - now))
+                    shown = _banner(
+                        view,
+                        [
+                            "Rest",
+                            f"Next: {specs[current].name} in {left} s",
+                            specs[current].summary,
+                        ],
+                        style,
+                    )
+                    if now >= rest_until:
+                        rest_until = None
+                elif paused:
+                    view = flip(frame.image) if mirror else frame.image
+                    shown = _banner(view, ["Paused", "press space to go on"], style)
+                else:
+                    raw = estimator.detect(frame.image, frame.timestamp_s)
+                    state = ex.session.update(ex.smoother.update(raw))
+                    ex.frames += 1
+                    coach.update(state)
+                    view = flip(frame.image) if mirror else frame.image
+                    shown = annotate(view, state, ex.spec, style)
+                    if any(e.kind == "done" for e in state.events) and args.routine:
+                        ex.done = True
+                    stats.processed += 1
+                if window:
+                    _key_help(shown, style, speaker.muted, mirror)
+                if sink is not None:
+                    sink.write(shown)
+                if window:
+                    if shown.shape[1] < 1280:  # large enough to read from the floor
+                        k = 1280 / shown.shape[1]
+                        shown = cv2.resize(shown, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR)
+                    cv2.imshow(WINDOW, shown)
+                    key = cv2.waitKey(1) & 0xFF
+                else:
+                    key = 255
+                stats.latencies_ms.append((time.monotonic() - frame.captured_at) * 1000.0)
+                last_shown = shown
+                step = 0
+                if key in (ord("q"), 27):
+                    break
+                if key == ord(" "):
+                    paused = not paused
+                elif key == ord("r"):
+                    ex = Exercise(ex.spec)
+                elif key == ord("m"):
+                    speaker.toggle_mute()
+                elif key == ord("f"):
+                    mirror = not mirror
+                    style = OverlayStyle(text_scale=args.text_scale, mirrored=mirror)
+                elif key == ord("w") and window:
+                    fullscreen = not fullscreen
+                    mode = cv2.WINDOW_FULLSCREEN if fullscreen else cv2.WINDOW_NORMAL
+                    cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, mode)
+                elif key == ord("n"):
+                    step = 1
+                elif key == ord("p"):
+                    step = -1
+                if ex.done and rest_until is None:
+                    step = 1
+                if step and (0 <= current + step < len(specs)):
+                    close_exercise()
+                    current += step
+                    ex = Exercise(specs[current])
+                    rest_until = (
+                        time.monotonic() + args.rest_s if step > 0 and args.routine else None
+                    )
+                    speaker.say(f"Rest. Next: {specs[current].name}", 1, f"next{current}")
+                elif step and ex.done:
+                    break  # the routine is complete
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            source.close()
+            close_exercise()
+            if sink is not None:
+                sink.close()
+            if window:
+                cv2.destroyAllWindows()
+    seconds = time.monotonic() - started
+    live = stats.summary(source.dropped, source.delivered, seconds)
+    for r in reports:
+        r["partial"] = interrupted
+        r["live_stats"] = live
+    report = reports[0] if len(reports) == 1 else {"routine": reports, "live_stats": live}
+    write_report(report, report_path)
+    if args.snapshot and last_shown is not None:
+        cv2.imwrite(args.snapshot, last_shown)
+    for r in reports:
+        print(format_summary(r))
+    print(
+        f"  Live: {live['processed_fps']} fps processed, {live['frames_dropped']} frames dropped, "
+        f"latency p50 {live['latency_ms_p50']} ms, p95 {live['latency_ms_p95']} ms"
+    )
+    print(f"  Report: {report_path}" + (f"   Recording: {args.record}" if args.record else ""))
+    print(f"  {SAFETY}")
+    return 130 if interrupted else 0
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        return run_live(args)
+    except cv2.error as err:
+        # e.g. no display for the window
+        print(
+            f"posecheck: error: cannot open a window ({err.msg.strip() if hasattr(err, 'msg') else err}); "
+            "use --headless, or run under a desktop",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    sys.exit(main(parser.parse_args()))

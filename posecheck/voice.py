@@ -1,0 +1,157 @@
+"""Voice: spoken cues for a person lying on the floor who cannot read the screen.
+
+``Speaker`` decides what to say and when (one utterance at a time, a cooldown, no
+chatter, urgent things first); a backend does the speaking. ``EspeakBackend`` runs the
+offline speech engine espeak-ng as a subprocess; without one the app runs silently and
+says once how to enable voice.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from posecheck.session import FrameState
+
+INSTALL_HINT = "posecheck: for spoken cues install espeak-ng (sudo apt-get install espeak-ng)"
+
+
+class EspeakBackend:
+    """Speaks through espeak-ng (or espeak), one utterance at a time, without blocking."""
+
+    def __init__(self, program: str, rate_wpm: int = 150):
+        self.program = program
+        self.rate_wpm = rate_wpm
+        self._proc: subprocess.Popen | None = None
+
+    @classmethod
+    def find(cls) -> EspeakBackend | None:
+        for name in ("espeak-ng", "espeak"):
+            path = shutil.which(name)
+            if path:
+                return cls(path)
+        return None
+
+    def busy(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def speak(self, text: str) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                [self.program, "-s", str(self.rate_wpm), text],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._proc = None
+
+    def close(self) -> None:
+        if self.busy():
+            self._proc.terminate()
+
+
+@dataclass
+class Speaker:
+    """What to say, when.
+
+    Attributes:
+        backend: has ``speak(text)`` and ``busy()``; None = silent.
+        cooldown_s: quiet time after an utterance before the next one (urgent ones too).
+        repeat_s: the same message is not repeated within this time.
+        muted: say nothing (the mute key toggles it).
+    """
+
+    backend: object | None
+    cooldown_s: float = 1.5
+    repeat_s: float = 8.0
+    muted: bool = False
+    spoken: list[tuple[float, str]] = field(default_factory=list)
+    _pending: tuple[int, str, str] | None = None
+    _last_said: dict[str, float] = field(default_factory=dict)
+    _quiet_until: float = 0.0
+
+    def say(
+        self, text: str, priority: int = 5, key: str | None = None, now: float | None = None
+    ) -> None:
+        """Ask to say ``text`` (priority 1 = most urgent). Keeps one pending message: the
+        most urgent, the newest among equals."""
+        now = time.monotonic() if now is None else now
+        key = key or text
+        if self.muted or self.backend is None:
+            return
+        if now - self._last_said.get(key, -math.inf) < self.repeat_s:
+            return
+        if self._pending is None or priority <= self._pending[0]:
+            self._pending = (priority, text, key)
+
+    def tick(self, now: float | None = None) -> None:
+        """Speak the pending message if the voice is free and the cooldown is over."""
+        now = time.monotonic() if now is None else now
+        if self._pending is None or self.muted or self.backend is None:
+            return
+        if self.backend.busy() or now < self._quiet_until:
+            return
+        _, text, key = self._pending
+        self._pending = None
+        self.backend.speak(text)
+        self.spoken.append((now, text))
+        self._last_said[key] = now
+        self._quiet_until = now + self.cooldown_s
+
+    def toggle_mute(self) -> bool:
+        self.muted = not self.muted
+        self._pending = None
+        return self.muted
+
+
+class Coach:
+    """Turns each frame's state into things worth saying: cues, setup guidance, "hold",
+    countdowns, rep counts, "switch legs"."""
+
+    def __init__(self, speaker: Speaker):
+        self.speaker = speaker
+        self._last_cue: str | None = None
+        self._last_second: int | None = None
+
+    def update(self, state: FrameState, now: float | None = None) -> None:
+        sp = self.speaker
+        for ev in state.events:
+            if ev.kind == "switch_side":
+                sp.say(ev.message or "Switch sides", 1, "switch", now)
+            elif ev.kind == "target_met":
+                sp.say("Time. Release slowly.", 1, "target", now)
+            elif ev.kind == "hold_started":
+                sp.say("Hold", 3, "hold", now)
+            elif ev.kind == "rep_completed":
+                sp.say(ev.message, 4, f"rep{ev.message}", now)
+            elif ev.kind == "rep_partial":
+                sp.say(ev.message, 2, f"partial:{ev.id}", now)
+            elif ev.kind == "setup_passed":
+                sp.say("Ready. Start when you like.", 2, "ready", now)
+            elif ev.kind == "done":
+                sp.say(ev.message, 1, "done", now)
+        cue = state.cue
+        if cue is not None and cue.id != self._last_cue:
+            sp.say(cue.message, 1 if cue.kind == "form" else 2, f"cue:{cue.id}", now)
+        self._last_cue = cue.id if cue is not None else None
+        hold = state.hold
+        if hold is not None and hold.running and hold.target_s:
+            left = int(math.ceil(hold.target_s - hold.elapsed_s))
+            if left != self._last_second and (
+                left in (10, 5, 4, 3, 2, 1) or (left % 10 == 0 and left > 0)
+            ):
+                word = f"{left} seconds left" if left >= 10 else str(left)
+                sp.say(word, 3, f"count:{left}", now)
+            self._last_second = left
+        sp.tick(now)
+
+
+def make_speaker(mute: bool) -> Speaker:
+    backend = None if mute else EspeakBackend.find()
+    if backend is None and not mute:
+        print(INSTALL_HINT, file=sys.stderr)
+    return Speaker(backend, muted=mute)

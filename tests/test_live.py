@@ -1,0 +1,143 @@
+"""Live mode without a webcam: a sample clip played at its real pace as a camera."""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from posecheck.capture import RealTimePlayer
+from posecheck.live import add_arguments, run_live
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
+
+
+def live_args(**kw) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    argv = []
+    for k, v in kw.items():
+        flag = "--" + k.replace("_", "-")
+        argv += [flag] if v is True else [flag, str(v)]
+    return p.parse_args(argv)
+
+
+def test_player_keeps_real_pace_and_drops_stale_frames():
+    with RealTimePlayer(str(SAMPLES / "bridge.mp4")) as player:
+        start = time.monotonic()
+        first = player.take(timeout=2.0)
+        time.sleep(0.5)  # a slow consumer: frames pile up, only the newest is kept
+        newest = player.take(timeout=1.0)
+        assert first is not None and newest is not None
+        assert newest.index - first.index >= 10
+        assert player.dropped >= 10
+        # real pace: the frame's own time follows the wall clock
+        assert abs((newest.timestamp_s - first.timestamp_s) - (time.monotonic() - start)) < 0.3
+
+
+@pytest.mark.slow
+def test_live_loop_headless_counts_like_the_truth(tmp_path):
+    clip = SAMPLES / "knee_to_chest.mp4"
+    truth = json.loads(clip.with_suffix(".json").read_text())
+    report_path = tmp_path / "live.json"
+    snapshot = tmp_path / "live.png"
+    rc = run_live(
+        live_args(
+            exercise="knee_to_chest",
+            camera=clip,
+            headless=True,
+            mute=True,
+            report=report_path,
+            snapshot=snapshot,
+        )
+    )
+    assert rc == 0
+    report = json.loads(report_path.read_text())
+    assert (report["reps"]["left"], report["reps"]["right"]) == (
+        truth["reps"]["left"],
+        truth["reps"]["right"],
+    )
+    assert [h["side"] for h in report["holds"]] == [h["side"] for h in truth["holds"]]
+    assert report["live_stats"]["frames_processed"] > 0.5 * report["live_stats"]["frames_delivered"]
+    assert snapshot.stat().st_size > 10_000
+    assert report["schema"] == 1 and "cues" in report and "setup" in report
+
+
+def test_no_camera_is_one_clear_line(tmp_path):
+    env = dict(os.environ)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "posecheck.cli",
+            "live",
+            "-e",
+            "bridge",
+            "--camera",
+            "7",
+            "--headless",
+            "--mute",
+            "--report",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    err = [line for line in proc.stderr.splitlines() if line.startswith("posecheck:")]
+    assert err and "no camera at index 7" in err[-1]
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("Xvfb"), reason="Xvfb not installed (apt-get install xvfb)")
+def test_window_under_xvfb_shows_the_overlay(tmp_path):
+    display = ":97"
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x720x24"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        env = dict(os.environ, DISPLAY=display)
+        snapshot = tmp_path / "window.png"
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "posecheck.cli",
+                "live",
+                "-e",
+                "bridge",
+                "--camera",
+                str(SAMPLES / "bridge.mp4"),
+                "--mute",
+                "--max-seconds",
+                "4",
+                "--report",
+                str(tmp_path / "r.json"),
+                "--snapshot",
+                str(snapshot),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr[-500:]
+        assert snapshot.stat().st_size > 10_000
+        if shutil.which("import"):
+            shot = tmp_path / "screen.png"
+            subprocess.run(
+                ["import", "-display", display, "-window", "root", str(shot)], timeout=30
+            )
+    finally:
+        xvfb.terminate()

@@ -1,0 +1,82 @@
+"""Voice policy: one utterance at a time, cooldown, no repeats, urgent first, mute."""
+
+import pytest
+
+from posecheck.voice import Speaker
+
+
+class FakeVoice:
+    def __init__(self):
+        self.said = []
+        self.talking_until = 0.0
+        self.now = 0.0
+
+    def busy(self):
+        return self.now < self.talking_until
+
+    def speak(self, text):
+        self.said.append(text)
+        self.talking_until = self.now + 1.0  # each utterance takes 1 s
+
+
+def run(script, **kw):
+    """script: (time, text, priority) requests; the speaker ticks every 0.1 s for 10 s."""
+    voice = FakeVoice()
+    sp = Speaker(voice, **kw)
+    for step in range(100):
+        t = step / 10
+        voice.now = t
+        for when, text, prio in script:
+            if abs(when - t) < 1e-9:
+                sp.say(text, prio, now=t)
+        sp.tick(now=t)
+    return voice.said
+
+
+@pytest.mark.parametrize(
+    "name, script, said",
+    [
+        ("says a cue", [(0.0, "Lift your hips higher", 1)], ["Lift your hips higher"]),
+        (
+            "no chatter: same message not repeated within repeat_s",
+            [(0.0, "Hold", 3), (2.0, "Hold", 3), (4.0, "Hold", 3)],
+            ["Hold"],
+        ),
+        (
+            "one at a time: the newest waits for the voice and the cooldown",
+            [(0.0, "Hold", 3), (0.5, "10 seconds left", 3)],
+            ["Hold", "10 seconds left"],
+        ),
+        (
+            "urgent first: a form cue replaces a pending count",
+            [(0.0, "Hold", 3), (0.3, "9", 4), (0.4, "Keep your other foot flat on the floor", 1)],
+            ["Hold", "Keep your other foot flat on the floor"],
+        ),
+        (
+            "a less urgent message does not push out a pending urgent one",
+            [(0.0, "Hold", 3), (0.3, "Switch legs", 1), (0.4, "3", 4)],
+            ["Hold", "Switch legs"],
+        ),
+    ],
+)
+def test_speaker_policy(name, script, said):
+    assert run(script, cooldown_s=1.5, repeat_s=8.0) == said, name
+
+
+def test_muted_says_nothing_and_unmuting_speaks_again():
+    voice = FakeVoice()
+    sp = Speaker(voice, muted=True)
+    sp.say("Hold", now=0.0)
+    sp.tick(now=0.0)
+    assert voice.said == []
+    assert sp.toggle_mute() is False
+    sp.say("Hold", now=1.0)
+    sp.tick(now=1.0)
+    assert voice.said == ["Hold"]
+
+
+def test_no_speech_engine_is_silent_not_an_error():
+    sp = Speaker(None)
+    sp.say("Hold", now=0.0)
+    sp.tick(now=0.0)
+    assert sp.spoken == []
