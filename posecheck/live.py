@@ -25,19 +25,10 @@ from posecheck.pose import PoseEstimator
 from posecheck.report import SAFETY, build_report, format_summary, write_report
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
-from posecheck.spec import ExerciseSpec, load_spec
+from posecheck.spec import ARTICLE_EXERCISES, ExerciseSpec, load_spec
 from posecheck.voice import Coach, make_speaker
 
-ROUTINE = (
-    "cat_cow",
-    "knee_to_chest",
-    "hamstring_stretch",
-    "cobra",
-    "bridge",
-    "child_pose",
-    "pelvic_tilt",
-    "spine_twist",
-)
+ROUTINE = ARTICLE_EXERCISES
 WINDOW = "posecheck"
 KEYS = "q quit  space pause  r reset  n/p next/prev  m mute  f mirror  w full screen"
 

@@ -66,19 +66,7 @@ def evaluate(
     return abs(value) if m.absolute else value
 
 
-def _evaluate(
-    m: Measure,
-    pose: PoseFrame,
-    side: str | None,
-    vis: Visibility,
-    mask: np.ndarray | None = None,
-    torso: tuple[float, float] | None = None,
-) -> float:
-    """One measure on one side (``side`` None for a measure whose joints name their side).
-
-    ``mask`` (from :func:`usable_mask`) and ``torso`` (pixel and world torso lengths) may
-    be passed in when many measures are evaluated on the same pose.
-    """
+def _evaluate(m, pose, side, vis, mask, torso) -> float:
     if not pose.present:
         return NAN
     lms = measure_landmarks(m, side)

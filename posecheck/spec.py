@@ -19,6 +19,17 @@ import yaml
 
 from posecheck.landmarks import SIDED_JOINTS, landmark_by_name
 
+# The article's eight exercises, in its order.
+ARTICLE_EXERCISES = (
+    "cat_cow",
+    "knee_to_chest",
+    "hamstring_stretch",
+    "cobra",
+    "bridge",
+    "child_pose",
+    "pelvic_tilt",
+    "spine_twist",
+)
 VIEWS = ("side", "front", "any")
 MEASURE_KINDS = {
     # kind: (number of joints, what it is)

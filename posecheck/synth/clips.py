@@ -10,20 +10,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posecheck.spec import ARTICLE_EXERCISES
 from posecheck.synth import motions as m
 from posecheck.synth.body import Body, joints
 from posecheck.synth.render import Camera, Look, Renderer
 
-EXERCISES = (
-    "cat_cow",
-    "knee_to_chest",
-    "hamstring_stretch",
-    "cobra",
-    "bridge",
-    "child_pose",
-    "pelvic_tilt",
-    "spine_twist",
-)
+EXERCISES = ARTICLE_EXERCISES
 SIDED = ("knee_to_chest", "hamstring_stretch", "spine_twist")
 NEGATIVES = {"squat": "bridge", "sitting": "knee_to_chest", "empty": "cobra"}
 VIEWS = ("side", "oblique", "feet")
@@ -124,33 +116,36 @@ def build_script(spec: ClipSpec, body: Body, rng: np.random.Generator) -> m.Scri
     s.stay(1.2)
     fault_rep = 1 if spec.fault else -1
 
-    if ex == "bridge":
-        top, rest = m.supine(body, lift_deg=_bridge_lift(body)), s.pose
-        for i in range(spec.reps):
-            start = s.t
-            if i == fault_rep:
-                s.move(m.supine(body, lift_deg=_bridge_lift(body) * 0.6), 1.0).stay(1.0).move(
-                    rest, 1.2
-                )
-                s.fault_span("hips_higher", start)
-            else:
-                s.move(top, 1.0).stay(1.0, hold_side=None).move(rest, 1.4)
-                s.rep()
-            s.stay(0.9)
-    elif ex == "pelvic_tilt":
+    if ex in ("bridge", "pelvic_tilt"):
         rest = s.pose
-        tilt = m.supine(body, pelvis_dy=0.025, arch=-0.02, thigh_shift=0.05)
+        full = m.supine(body, lift_deg=_bridge_lift(body))
+        if ex == "bridge":  # the fault: hips only half way up
+            good, bad, cue, up, down = (
+                full,
+                m.supine(body, lift_deg=_bridge_lift(body) * 0.6),
+                "hips_higher",
+                1.0,
+                1.4,
+            )
+        else:  # the fault: the tilt turns into a bridge lift
+            good = m.supine(body, pelvis_dy=0.025, arch=-0.02, thigh_shift=0.05)
+            bad, cue, up, down = (
+                m.supine(body, lift_deg=_bridge_lift(body) * 0.8),
+                "dont_lift_hips",
+                0.8,
+                0.8,
+            )
         for i in range(spec.reps):
             start = s.t
             if i == fault_rep:
-                s.move(m.supine(body, lift_deg=_bridge_lift(body) * 0.8), 1.0).stay(1.0).move(
-                    rest, 1.0
-                )
-                s.fault_span("dont_lift_hips", start)
+                s.move(bad, 1.0).stay(1.0).move(rest, 1.2)
+                s.fault_span(cue, start)
             else:
-                s.move(tilt, 0.8).stay(1.2, hold_side=None).move(rest, 0.8)
+                s.move(good, up).stay(1.0 if ex == "bridge" else 1.2, hold_side=None).move(
+                    rest, down
+                )
                 s.rep()
-            s.stay(1.0)
+            s.stay(0.9 if ex == "bridge" else 1.0)
     elif ex in ("knee_to_chest", "hamstring_stretch"):
         rest = s.pose
         for k, side in enumerate(sides):
