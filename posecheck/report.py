@@ -136,6 +136,9 @@ def format_summary(report: dict) -> str:
             lines.append(f"    {_t(c['start_s'])}-{end} s  {c['message']}")
     else:
         lines.append("  Form cues: none")
+    res = report.get("resolution")
+    if res and not res["resolvable"]:
+        lines.append(f"  Could not tell the movement from jitter: {res['message']}")
     if report.get("view_note"):
         lines.append(f"  Note: {report['view_note']}")
     lines.append(f"  Processed at {report['processing_fps']:.1f} fps with {report['model']}")
