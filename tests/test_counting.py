@@ -208,3 +208,43 @@ def test_cue_tracker(name, conditions, spans):
     got += tracker.finish(len(conditions) / FPS)
     closed = [(round(s.start_s, 2), round(s.end_s, 2)) for s in got if s.end_s is not None]
     assert closed == spans, name
+
+
+ALT = RepSpec(
+    measure="head",
+    direction="down",
+    rest=20,
+    start=12,
+    top_enter=-5,
+    top_exit=3,
+    min_phase_s=0.15,
+    min_rep_s=0.5,
+    alternating=True,
+)
+
+
+@pytest.mark.parametrize(
+    "name, values, reps",
+    [
+        ("cow, cat, cow, cat = two cycles", frames((40, 1), (-20, 1), (40, 1), (-20, 1)), 2),
+        ("starting in the cat counts too", frames((-20, 1), (40, 1), (-20, 1), (40, 1)), 2),
+        ("one end only is no cycle", frames((40, 1), (10, 1), (40, 1)), 0),
+        (
+            "jitter around a threshold is no visit",
+            frames((40, 1), (-4, 0.1), (0, 0.1), (-6, 0.1), (40, 1)),
+            0,
+        ),
+    ],
+)
+def test_alternating_reps(name, values, reps):
+    counter, _ = run_reps(values, ALT)
+    assert counter.completed == reps, name
+
+
+def test_too_far_is_not_a_rep():
+    spec = RepSpec(
+        measure="x", direction="up", rest=1, start=2, top_enter=3, top_exit=2.5, too_far=10
+    )
+    counter, kinds = run_reps(frames((0, 1), (4, 1), (0, 1), (15, 1), (0, 1)), spec)
+    assert counter.completed == 1 and counter.partial == 1
+    assert kinds.count("too_far") == 1

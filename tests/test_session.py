@@ -172,3 +172,36 @@ def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
             t += 1 / FPS
     assert "target_met" in events and events.index("target_met") < events.index("switch_side")
     assert session.summary()["holds"][0]["met"] is True
+
+
+def _tilt_play(segments, jitter_deg=0.0, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    session = ExerciseSession(load_spec("pelvic_tilt"))
+    t = 0.0
+    for hip, seconds in segments:
+        for _ in range(int(round(seconds * FPS))):
+            session.update(supine(hip_deg=hip + rng.normal(0, jitter_deg), knee_deg=80, t=t))
+            t += 1 / FPS
+    session.finish()
+    return session.summary()
+
+
+def test_pelvic_tilt_counts_small_openings_from_the_resting_angle():
+    # Resting at 128 deg (wherever the feet are), each tilt opens the hip 4 deg.
+    summary = _tilt_play([(128, 2)] + [(132, 1.2), (128, 1.5)] * 3)
+    assert summary["reps"]["total"] == 3
+    assert summary["resolution"]["resolvable"] is True
+
+
+def test_pelvic_tilt_turning_into_a_bridge_is_not_a_tilt():
+    summary = _tilt_play([(128, 2), (132, 1.2), (128, 1.5), (150, 1.2), (128, 1.5)])
+    assert summary["reps"]["total"] == 1
+    assert summary["partial_reps"][0]["reason"].startswith("Tilt your pelvis, don't lift")
+
+
+def test_pelvic_tilt_says_when_the_view_cannot_resolve_it():
+    summary = _tilt_play([(128, 6)], jitter_deg=2.0)
+    assert summary["resolution"]["resolvable"] is False
+    assert "too small to tell" in summary["resolution"]["message"]
