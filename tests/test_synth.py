@@ -118,7 +118,7 @@ def test_suite_covers_every_exercise_view_side_and_variant():
     specs = suite_specs()
     for ex in EXERCISES:
         mine = [s for s in specs if s.exercise == ex]
-        assert len({(s.view, s.head) for s in mine}) >= 3
+        assert len({(s.view, s.head) for s in mine}) >= 2
         assert {s.fault for s in mine} == {False, True}
         if ex in SIDED:
             assert {s.first_side for s in mine} == {"left", "right"}

@@ -241,7 +241,9 @@ def prone(body: Body, chest_deg: float = 0.0, hips_up: float = 0.0) -> Pose:
         s: _arm_to(body, shoulder, hand, 1.0 if chest_deg < 25 else -1.0, spread=14.0)
         for s in SIDES
     }
-    legs = {s: Limb((0.0 - (hips_up * 40), 2.0), (0.0, 2.0), (-20.0, 0.0)) for s in SIDES}
+    # knees stay on the floor: lifting the hips tilts the thighs down to them
+    thigh = -math.degrees(math.asin(min(0.9, max(0.0, pelvis[1] - 0.07) / body.thigh)))
+    legs = {s: Limb((thigh, 2.0), (0.0, 2.0), (-20.0, 0.0)) for s in SIDES}
     return Pose(
         pelvis=pelvis,
         torso=torso,
