@@ -121,6 +121,11 @@ class _TimedEvent:
         }
 
 
+# How far back the value before a hold's move is looked for (``hold.settle_share``).
+SETTLE_BEFORE_S = 4.0
+# How long a measure must stay near its held value to count as settled.
+SETTLE_RUN_S = 0.2
+
 _PART_WORDS = {
     "head": "your head is",
     "shoulders": "your shoulders are",
@@ -162,6 +167,7 @@ class ExerciseSession:
         self._hold_side: str | None = None
         self._hold_side_votes: Counter = Counter()
         self._settle_trace: list[tuple[float, float]] = []
+        self._settle_before: deque[tuple[float, float]] = deque()  # the last seconds out of it
         self._message: tuple[str, float] | None = None
         self._flash_cue: tuple[ActiveCue, float] | None = None
         self._last_seen_s: float | None = None
@@ -515,6 +521,10 @@ class ExerciseSession:
         if spec.hold.settle_measure:
             if timer.state.value == "out" and not in_pos:
                 self._settle_trace = []
+                before = self._settle_before
+                before.append((t, values.get(spec.hold.settle_measure)))
+                while before and before[0][0] < t - SETTLE_BEFORE_S:
+                    before.popleft()
             else:
                 self._settle_trace.append((t, values.get(spec.hold.settle_measure)))
         for ev in timer.update(t, in_pos, form_ok):
@@ -619,10 +629,28 @@ class ExerciseSession:
         if not h.settle_measure or len(trace) < 3:
             return hold
         held = float(np.median([v for _, v in trace]))
-        near = [t for t, v in trace if abs(v - held) <= h.settle_within]
-        if not near:
+        within = h.settle_within
+        before = [v for _, v in self._settle_before if v == v]
+        if h.settle_share is not None and before:
+            way = float(np.percentile([abs(v - held) for v in before], 90))  # where it began
+            within = h.settle_share * way
+        if within is None:
             return hold
-        start, end = max(hold.start_s, near[0]), min(hold.end_s, near[-1])
+        # Runs of frames near the held value; a run shorter than SETTLE_RUN_S is passing
+        # through (or the pose model swapping limbs mid-move), not settled.
+        runs: list[list[float]] = []
+        last_near = False
+        for t, v in trace:
+            near = abs(v - held) <= within
+            if near and last_near:
+                runs[-1][1] = t
+            elif near:
+                runs.append([t, t])
+            last_near = near
+        if not runs:
+            return hold
+        settled = [r for r in runs if r[1] - r[0] >= SETTLE_RUN_S] or runs
+        start, end = max(hold.start_s, settled[0][0]), min(hold.end_s, settled[-1][1])
         trimmed = (start - hold.start_s) + (hold.end_s - end)
         return Hold(start, end, max(0.0, hold.held_s - trimmed))
 

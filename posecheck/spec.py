@@ -221,13 +221,17 @@ class RepSpec:
 class HoldSpec:
     """Hold settings. ``settle_measure``/``settle_within``: the hold is timed from when that
     measure comes within ``settle_within`` of its held value (median over the hold) to when
-    it leaves, so that getting into and out of the position is not counted as holding."""
+    it leaves, so that getting into and out of the position is not counted as holding.
+    ``settle_share``: the same, with "within" as this share of the way between the value
+    before the move and the held value (a person easing in slowly settles late); it takes
+    over from ``settle_within`` when the value before the move is known."""
 
     position: tuple[Condition, ...]
     min_hold_s: float = 1.0
     grace_s: float = 0.7
     settle_measure: str | None = None
     settle_within: float | None = None
+    settle_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -649,9 +653,11 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             c.at("hold"),
             {"position": True, "min_hold_s": False, "grace_s": False, "settle": False},
         )
-        settle_measure = settle_within = None
+        settle_measure = settle_within = settle_share = None
         if hr.get("settle") is not None:
-            st = _Reader(hr.get("settle"), hr.at("settle"), {"measure": True, "within": True})
+            st = _Reader(
+                hr.get("settle"), hr.at("settle"), {"measure": True, "within": False, "share": False}
+            )
             settle_measure = st.str("measure")
             if settle_measure not in names:
                 raise SpecError(
@@ -659,12 +665,19 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                     f"({', '.join(sorted(names))})"
                 )
             settle_within = st.num("within", low=1e-6)
+            settle_share = st.num("share", low=0.01, high=0.5)
+            if settle_within is None and settle_share is None:
+                raise SpecError(
+                    f"{hr.at('settle')}: give 'within' (in the measure's units), 'share' (of "
+                    f"the move, 0.01-0.5) or both"
+                )
         hold = HoldSpec(
             position=hr.conditions("position"),
             min_hold_s=hr.num("min_hold_s", 1.0, 0.0, 60.0),
             grace_s=hr.num("grace_s", 0.7, 0.0, 5.0),
             settle_measure=settle_measure,
             settle_within=settle_within,
+            settle_share=settle_share,
         )
         _check_refs(hold.position, names, hr.at("position"))
 

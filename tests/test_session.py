@@ -162,6 +162,45 @@ def test_knee_to_chest(name, segments, counts, holds, cues):
     assert all(h["target_s"] == 30 and h["met"] is False for h in summary["holds"])
 
 
+def easing(side, start_deg, end_deg, seconds, t0, flicker_at=None):
+    """A knee pulled in (or let go) slowly, easing in and out like a person does; at
+    ``flicker_at`` seconds into the move, two frames show the knee back at ``end_deg`` - the
+    pose model swapping legs mid-move."""
+
+    def build(t):
+        w = min(1.0, max(0.0, (t - t0) / seconds))
+        deg = start_deg + (end_deg - start_deg) * w * w * (3 - 2 * w)
+        if flicker_at is not None and 0 <= t - t0 - flicker_at < 2 / FPS:
+            deg = start_deg
+        return knee_hug("left", hip_deg=deg, t=t)
+
+    return build
+
+
+SETTLE_CASES = [
+    # name, segments (t0 of each easing move given), held seconds, expected hold seconds
+    ("easing in and out is not holding", None, 5.0),
+    ("a leg swap mid-move does not stretch the hold", 0.5, 5.0),
+]
+
+
+@pytest.mark.parametrize("name, flicker, want", SETTLE_CASES, ids=[c[0] for c in SETTLE_CASES])
+def test_hold_is_timed_from_when_the_position_settles(name, flicker, want):
+    # lying 1 s, knee pulled in over 1.5 s (130 -> 50 deg), held 5 s, let go over 1.5 s
+    segments = [
+        (lying, 1),
+        (easing("left", 130, 50, 1.5, 1.0), 1.5),
+        (hug("left"), 5),
+        (easing("left", 50, 130, 1.5, 7.5, flicker_at=flicker), 1.5),
+        (lying, 1),
+    ]
+    holds = play("knee_to_chest", segments).summary()["holds"]
+    assert len(holds) == 1
+    # the truth: the held 5 s plus the ends of the moves within 12 deg of the held angle
+    # (the spec's settle band), about 0.3 s each
+    assert holds[0]["end_s"] - holds[0]["start_s"] == pytest.approx(want + 0.6, abs=0.25)
+
+
 def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
     session = ExerciseSession(load_spec("knee_to_chest"))
     events = []

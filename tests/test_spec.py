@@ -116,3 +116,23 @@ def test_a_ninth_exercise_needs_only_yaml(tmp_path: Path, monkeypatch):
     (tmp_path / "glute_lift.yaml").write_text(yaml.safe_dump(data))
     monkeypatch.setenv("POSECHECK_SPECS", str(tmp_path))
     assert load_spec("glute_lift").name == "Glute lift"
+
+
+KNEE = yaml.safe_load((specs_dir() / "knee_to_chest.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    "settle, message",
+    [
+        ({"measure": "knee_hug"}, r"count\.hold\.settle: give 'within' .*'share'"),
+        ({"measure": "knee_hugg", "within": 5}, r"settle\.measure='knee_hugg': must name one"),
+        ({"measure": "knee_hug", "share": 0.9}, r"settle\.share=0\.9': valid values are between"),
+    ],
+)
+def test_bad_hold_settle_gives_its_message(tmp_path: Path, settle, message):
+    data = yaml.safe_load(yaml.safe_dump(KNEE))
+    data["count"]["hold"]["settle"] = settle
+    path = tmp_path / "knee_to_chest.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=message):
+        load_spec_file(path)
