@@ -102,7 +102,8 @@ class MeasureValues:
     """All of a spec's measures on one pose, with the working side for lookups.
 
     ``get("knee_bend")`` is the working side's value; ``get("other.knee_bend")`` the
-    other side's; ``get("left.knee_bend")`` the person's left.
+    other side's; ``get("near.knee_bend")`` the side facing the camera's;
+    ``get("left.knee_bend")`` the person's left.
     """
 
     def __init__(self, spec: ExerciseSpec, pose: PoseFrame, vis: Visibility):
@@ -117,6 +118,7 @@ class MeasureValues:
                 self.values[m.name] = evaluate(m, pose, None, vis, mask, torso)
         self.spec = spec
         self.side = "left"
+        self.near = g.facing_side(pose) if pose.present else "left"
 
     def with_side(self, side: str) -> MeasureValues:
         self.side = side
@@ -128,6 +130,8 @@ class MeasureValues:
         prefix, _, name = ref.rpartition(".")
         if prefix == "other":
             return self.values.get(f"{other_side(self.side)}.{name}", NAN)
+        if prefix == "near":
+            return self.values.get(f"{self.near}.{name}", NAN)
         if prefix in SIDES:
             return self.values.get(ref, NAN)
         return self.values.get(f"{self.side}.{ref}", NAN)

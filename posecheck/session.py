@@ -250,8 +250,12 @@ class ExerciseSession:
         """The side whose measures are read: the active one, else the one facing the camera."""
         sides = self.spec.sides
         if sides.mode == "each":
+            if sides.near_when is not None and self._start_ref is None:
+                # before the start position is reached, the near/far measure has no
+                # reference yet: read the side facing the camera
+                return values.near
             if sides.near_when is not None and self._current_view in ("side", "oblique"):
-                near = g.facing_side(pose)
+                near = values.near
                 v = values.with_side(near).get(sides.near_measure)
                 if sides.near_when.test(v):
                     return near
@@ -264,7 +268,7 @@ class ExerciseSession:
                     return "left"
                 if sides.right_when.test(v):
                     return "right"
-                return self._side or g.facing_side(pose)
+                return self._side or values.near
             picked = values.pick_side(sides.measure, sides.pick)
             if picked:
                 return picked
@@ -281,6 +285,7 @@ class ExerciseSession:
         events: list[SessionEvent] = []
         spec, st = self.spec, self.settings
         values = MeasureValues(spec, pose, st.visibility)
+        self._from_start(values)  # before the side is chosen: near/far rules may read them
         if pose.present:
             self.frames_with_person += 1
         view = self._view(pose, t)
@@ -310,7 +315,6 @@ class ExerciseSession:
         setup_ok = not problems
         paused = False
 
-        self._from_start(values)
         if self.stage is Stage.SETUP:
             in_start = values.test(spec.start.position) if setup_ok else None
             if in_start:

@@ -50,7 +50,7 @@ COUNT_KINDS = ("reps", "hold")
 SWITCH_RULES = ("after_each_hold", "after_sets", "never")
 REP_PROPERTIES = ("rise_s", "top_s", "lower_s", "cycle_s", "lower_to_rise", "peak", "rest_peak")
 _OPS = ("<=", ">=", "<", ">")
-_NAME = r"(?:(?:other|left|right)\.)?[a-z_][a-z0-9_]*"
+_NAME = r"(?:(?:other|near|left|right)\.)?[a-z_][a-z0-9_]*"
 _NUM = r"-?\d+(?:\.\d+)?"
 _SIMPLE = re.compile(rf"^\s*({_NAME})\s*(<=|>=|<|>)\s*({_NUM})\s*$")
 _RANGE = re.compile(rf"^\s*({_NUM})\s*(<=|<)\s*({_NAME})\s*(<=|<)\s*({_NUM})\s*$")
@@ -64,7 +64,9 @@ class SpecError(ValueError):
 class Condition:
     """``measure op value`` (e.g. ``hip_line > 165``), or a range ``a < measure < b``.
 
-    ``measure`` may be prefixed ``other.`` (the non-working side), ``left.`` or ``right.``.
+    ``measure`` may be prefixed ``other.`` (the non-working side), ``near.`` (the side
+    facing the camera: in a side view the far limbs are often hidden), ``left.`` or
+    ``right.``.
     """
 
     measure: str
@@ -119,7 +121,7 @@ def parse_condition(text: str, where: str) -> Condition:
         )
     raise SpecError(
         f"{where}: cannot read condition {text!r}; write 'measure > number', "
-        "'measure <= number' or 'low < measure < high' (measure may start with other.)"
+        "'measure <= number' or 'low < measure < high' (measure may start with other., near., left. or right.)"
     )
 
 
@@ -656,10 +658,15 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         settle_measure = settle_within = settle_share = None
         if hr.get("settle") is not None:
             st = _Reader(
-                hr.get("settle"), hr.at("settle"), {"measure": True, "within": False, "share": False}
+                hr.get("settle"),
+                hr.at("settle"),
+                {"measure": True, "within": False, "share": False},
             )
             settle_measure = st.str("measure")
-            if settle_measure not in names:
+            if (
+                not re.fullmatch(_NAME, settle_measure)
+                or settle_measure.split(".")[-1] not in names
+            ):
                 raise SpecError(
                     f"{st.at('measure')}={settle_measure!r}: must name one of the measures "
                     f"({', '.join(sorted(names))})"
