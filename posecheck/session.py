@@ -125,6 +125,8 @@ class _TimedEvent:
 SETTLE_BEFORE_S = 4.0
 # How long a measure must stay near its held value to count as settled.
 SETTLE_RUN_S = 0.2
+# How many frames a value must be held to count as a peak (``from_start: peak_ratio``).
+PEAK_HELD_FRAMES = 9
 
 _PART_WORDS = {
     "head": "your head is",
@@ -176,6 +178,8 @@ class ExerciseSession:
         self._start_samples: list[dict[str, float]] = []
         self._start_ref: dict[str, float] | None = None
         self._baseline: float | None = None
+        self._peaks: dict[str, float] = {}
+        self._peak_recent: dict[str, deque[float]] = {}
         self._baseline_window: deque[tuple[float, float]] = deque()
         self.resolution: dict | None = None
         self.frames = 0
@@ -447,10 +451,26 @@ class ExerciseSession:
         for k in keys:
             raw, ref = values.values[k], self._start_ref.get(k, float("nan"))
             how = self.spec.measures[k.rpartition(".")[2]].from_start
-            if how == "ratio":
+            if how == "peak_ratio":
+                ref = self._peak(k, raw, ref)
+            if how in ("ratio", "peak_ratio"):
                 values.values[k] = raw / ref if ref and ref == ref else float("nan")
             else:
                 values.values[k] = raw - ref
+
+    def _peak(self, key: str, raw: float, start: float) -> float:
+        """The highest value held for PEAK_HELD_FRAMES frames in a row since the start
+        (a median over them, so that a glitch does not count), at least ``start``."""
+        recent = self._peak_recent.setdefault(key, deque(maxlen=PEAK_HELD_FRAMES))
+        if raw == raw:
+            recent.append(raw)
+        peak = self._peaks.get(key, start)
+        if len(recent) == recent.maxlen:
+            held = float(np.median(recent))
+            if not peak == peak or held > peak:
+                peak = held
+        self._peaks[key] = peak
+        return peak
 
     def _judge_resolution(self, values: MeasureValues, t: float) -> None:
         """After setup, while at rest: is the measure's jitter small next to the movement?"""

@@ -134,7 +134,10 @@ class Measure:
     label: str = ""  # short text drawn next to the vertex joint; "" = not drawn
     per_side: bool = True  # False when every joint is named with its side
     absolute: bool = False  # use the size of the value, not its sign
-    from_start: str = ""  # "difference" / "ratio": relative to the person's starting position
+    # "difference" / "ratio": relative to the person's starting position; "peak_ratio":
+    # ratio to the highest value held since then (at least the starting one), for a
+    # position that starts a movement from more than one way (feet flat or knees drawn up)
+    from_start: str = ""
 
 
 @dataclass(frozen=True)
@@ -430,7 +433,7 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         label=str(r.get("label", "")),
         per_side=any(g for _, g in checked) and kind != "lateral",
         absolute=bool(r.get("absolute", False)),
-        from_start=r.str("from_start", choices=("difference", "ratio"))
+        from_start=r.str("from_start", choices=("difference", "ratio", "peak_ratio"))
         if "from_start" in data
         else "",
     )
