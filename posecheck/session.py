@@ -467,7 +467,7 @@ class ExerciseSession:
         peak = self._peaks.get(key, start)
         if len(recent) == recent.maxlen:
             held = float(np.median(recent))
-            if not peak == peak or held > peak:
+            if math.isnan(peak) or held > peak:
                 peak = held
         self._peaks[key] = peak
         return peak
