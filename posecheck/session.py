@@ -127,6 +127,8 @@ SETTLE_BEFORE_S = 4.0
 SETTLE_RUN_S = 0.2
 # How many frames a value must be held to count as a peak (``from_start: peak_ratio``).
 PEAK_HELD_FRAMES = 9
+# The side facing the camera is a majority vote over this long.
+NEAR_VOTE_S = 2.0
 
 _PART_WORDS = {
     "head": "your head is",
@@ -179,6 +181,8 @@ class ExerciseSession:
         self._start_ref: dict[str, float] | None = None
         self._baseline: float | None = None
         self._peaks: dict[str, float] = {}
+        self._near_votes: deque[tuple[float, str]] = deque()
+        self._near: str | None = None
         self._peak_recent: dict[str, deque[float]] = {}
         self._baseline_window: deque[tuple[float, float]] = deque()
         self.resolution: dict | None = None
@@ -277,7 +281,20 @@ class ExerciseSession:
             if picked:
                 return picked
             return self._side or "left"
-        return g.facing_side(pose) if pose.present else (self._side or "left")
+        return values.near if pose.present else (self._side or "left")
+
+    def _steady_near(self, near: str, t: float) -> str:
+        """The side facing the camera, by majority over the last NEAR_VOTE_S seconds: a
+        person does not turn over in a moment, but the pose model's depth guess can flip."""
+        votes = self._near_votes
+        votes.append((t, near))
+        while votes and votes[0][0] < t - NEAR_VOTE_S:
+            votes.popleft()
+        left = sum(1 for _, s in votes if s == "left")
+        if 2 * left == len(votes):
+            return self._near or near
+        self._near = "left" if 2 * left > len(votes) else "right"
+        return self._near
 
     # ------------------------------------------------------------------ main
     def update(self, pose: PoseFrame) -> FrameState:
@@ -294,6 +311,8 @@ class ExerciseSession:
             self.frames_with_person += 1
         view = self._view(pose, t)
         self._current_view = view
+        if pose.present:
+            values.near = self._steady_near(values.near, t)
         side = self._working_side(values, pose) if pose.present else (self._side or "left")
         self._side = side
         values.with_side(side)
