@@ -43,6 +43,9 @@ class SessionSettings:
     Attributes:
         visibility: when a landmark is trusted.
         view_window_s: the camera view is judged by majority over this window.
+        counting_view_window_s: ... and over this longer one once counting has begun: the
+            pose model misjudges the view for a moment in some positions (a cobra's top),
+            which must not pause counting.
         setup_clear_s: a setup message stays this long after its problem is fixed.
         lost_s: counting shows "paused" after the needed landmarks are lost this long.
         message_s: how long a one-off message ("Switch legs", a rep cue) stays up.
@@ -50,6 +53,7 @@ class SessionSettings:
 
     visibility: Visibility = field(default_factory=Visibility)
     view_window_s: float = 1.5
+    counting_view_window_s: float = 6.0
     setup_clear_s: float = 0.3
     lost_s: float = 0.5
     message_s: float = 3.0
@@ -234,7 +238,12 @@ class ExerciseSession:
     def _view(self, pose: PoseFrame, t: float) -> str:
         v = g.classify_view(pose) if pose.present else "unknown"
         self._views.append((t, v))
-        while self._views and self._views[0][0] < t - self.settings.view_window_s:
+        window = (
+            self.settings.view_window_s
+            if self.stage is Stage.SETUP
+            else self.settings.counting_view_window_s
+        )
+        while self._views and self._views[0][0] < t - window:
             self._views.popleft()
         counts = Counter(x for _, x in self._views if x != "unknown")
         return counts.most_common(1)[0][0] if counts else "unknown"
@@ -283,6 +292,14 @@ class ExerciseSession:
             return self._side or "left"
         return values.near if pose.present else (self._side or "left")
 
+    def _mid_movement(self) -> bool:
+        """In a rep (away from rest) or in a hold."""
+        if self.stage is not Stage.COUNTING:
+            return False
+        if self.spec.count_kind == "reps":
+            return self.reps_counter.state.value not in ("rest", "unknown")
+        return self.hold_timer.state.value != "out"
+
     def _steady_near(self, near: str, t: float) -> str:
         """The side facing the camera, by majority over the last NEAR_VOTE_S seconds: a
         person does not turn over in a moment, but the pose model's depth guess can flip."""
@@ -314,6 +331,8 @@ class ExerciseSession:
         if pose.present:
             values.near = self._steady_near(values.near, t)
         side = self._working_side(values, pose) if pose.present else (self._side or "left")
+        if self._side is not None and not spec.has_sides and self._mid_movement():
+            side = self._side  # one rep or hold is read from one side throughout
         self._side = side
         values.with_side(side)
         if view != "unknown" and pose.present:
