@@ -1,9 +1,10 @@
 """Sessions fed constructed pose sequences: setup, counting, cues, per-side holds."""
 
 import pytest
-from poses import knee_hug, supine
+from poses import knee_hug, supine, with_points
 
 from posecheck.frame import PoseFrame
+from posecheck.landmarks import Landmark
 from posecheck.session import ExerciseSession, Stage
 from posecheck.spec import load_spec
 
@@ -36,6 +37,11 @@ def half(t):
 
 def mid(t):
     return supine(hip_deg=155, knee_deg=80, hip_lift_px=30, t=t)
+
+
+def top_seen_front(t):
+    """The top of a bridge with the pose model's depth guess flipped: it reads a front view."""
+    return supine(hip_deg=175, knee_deg=80, hip_lift_px=60, t=t, view="front")
 
 
 def nobody(t):
@@ -88,6 +94,17 @@ def test_bridge(name, segments, reps, partial, cues):
     assert {c["id"] for c in summary["cues"]} == cues
     if partial:
         assert "Lift your hips higher" in summary["partial_reps"][0]["reason"]
+
+
+def test_a_moment_misread_as_a_front_view_mid_rep_does_not_pause_counting():
+    session = ExerciseSession(load_spec("bridge"))
+    paused, t = [], 0.0
+    for build, seconds in [(rest, 4), (top, 0.5), (top_seen_front, 1.4), (rest, 1.5)]:
+        for _ in range(int(round(seconds * FPS))):
+            paused.append(session.update(build(t)).paused)
+            t += 1 / FPS
+    assert not any(paused)
+    assert session.summary()["reps"]["total"] == 1
 
 
 def test_bridge_never_starts_counting_from_the_wrong_position():
@@ -244,3 +261,57 @@ def test_pelvic_tilt_says_when_the_view_cannot_resolve_it():
     summary = _tilt_play([(128, 6)], jitter_deg=2.0)
     assert summary["resolution"]["resolvable"] is False
     assert "too small to tell" in summary["resolution"]["message"]
+
+
+def hook_lying(t):
+    return supine(hip_deg=125, knee_deg=80, t=t)
+
+
+def knees_up(t):
+    return supine(hip_deg=90, knee_deg=70, t=t)
+
+
+def twisted(share):
+    """Both knees lowered to a side, seen side-on (left side facing the camera): their
+    height above the hips falls to ``share`` of the knees-up height - much lower when they
+    go towards the camera, a little when they go away."""
+
+    def build(t):
+        base = knees_up(t)
+        hip_y = base.xy[Landmark.LEFT_HIP][1]
+        moved = {}
+        for joint in ("knee", "ankle"):
+            for side in ("left", "right"):
+                x, y = base.xy[Landmark[f"{side.upper()}_{joint.upper()}"]]
+                moved[f"{side}_{joint}"] = (
+                    x,
+                    hip_y
+                    - share * (hip_y - base.xy[Landmark.LEFT_KNEE][1])
+                    + (y - base.xy[Landmark.LEFT_KNEE][1]),
+                )
+        return with_points(base, moved)
+
+    return build
+
+
+TWIST_CASES = [
+    # name, segments, expected holds (side, seconds)
+    (
+        "knees drawn up from feet flat, then lowered away from the camera",
+        [(hook_lying, 1), (knees_up, 2), (twisted(0.75), 5), (knees_up, 2)],
+        [("right", 5.0)],
+    ),
+    (
+        "knees lowered towards the camera straight from feet flat",
+        [(hook_lying, 1.5), (twisted(0.2), 5), (hook_lying, 2)],
+        [("left", 5.0)],
+    ),
+]
+
+
+@pytest.mark.parametrize("name, segments, holds", TWIST_CASES, ids=[c[0] for c in TWIST_CASES])
+def test_spine_twist_sides_from_a_side_view(name, segments, holds):
+    got = play("spine_twist", segments).summary()["holds"]
+    assert [h["side"] for h in got] == [h[0] for h in holds]
+    for h, (_, want) in zip(got, holds):
+        assert h["end_s"] - h["start_s"] == pytest.approx(want, abs=0.4)
