@@ -187,6 +187,8 @@ class ExerciseSession:
         self._peaks: dict[str, float] = {}
         self._near_votes: deque[tuple[float, str]] = deque()
         self._near: str | None = None
+        self._near_left = 0  # votes for "left" in _near_votes
+        self._view_counts: Counter = Counter()  # of the views in _views
         self._peak_recent: dict[str, deque[float]] = {}
         self._baseline_window: deque[tuple[float, float]] = deque()
         self.resolution: dict | None = None
@@ -243,10 +245,12 @@ class ExerciseSession:
             if self.stage is Stage.SETUP
             else self.settings.counting_view_window_s
         )
+        counts = self._view_counts
+        counts[v] += 1
         while self._views and self._views[0][0] < t - window:
-            self._views.popleft()
-        counts = Counter(x for _, x in self._views if x != "unknown")
-        return counts.most_common(1)[0][0] if counts else "unknown"
+            counts[self._views.popleft()[1]] -= 1
+        known = [(n, x) for x, n in counts.items() if x != "unknown" and n > 0]
+        return max(known)[1] if known else "unknown"
 
     def _missing_parts(self, pose: PoseFrame, side: str | None) -> tuple[list[str], list[str]]:
         """Body parts the exercise needs that are out of frame / not visible."""
@@ -305,9 +309,10 @@ class ExerciseSession:
         person does not turn over in a moment, but the pose model's depth guess can flip."""
         votes = self._near_votes
         votes.append((t, near))
+        self._near_left += near == "left"
         while votes and votes[0][0] < t - NEAR_VOTE_S:
-            votes.popleft()
-        left = sum(1 for _, s in votes if s == "left")
+            self._near_left -= votes.popleft()[1] == "left"
+        left = self._near_left
         if 2 * left == len(votes):
             return self._near or near
         self._near = "left" if 2 * left > len(votes) else "right"
