@@ -90,5 +90,6 @@ def main() -> None:
             f"({100 * best * bare:4.1f}% of inference time)"
         )
 
+
 if __name__ == "__main__":
     main()

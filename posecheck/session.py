@@ -433,7 +433,10 @@ class ExerciseSession:
         if self.stage is Stage.COUNTING and spec.resolution is not None and self.resolution is None:
             self._judge_resolution(values, t)
         if self.stage is Stage.COUNTING:
-            phase = self._count(values, side, t, events, usable=setup_ok)
+            # A hidden body part pauses counting, but a cue whose own landmarks can be
+            # seen still speaks (measures on hidden landmarks are unknown anyway).
+            cues_usable = setup_ok or all(pid == "not_visible" for pid, _ in problems)
+            phase = self._count(values, side, t, events, setup_ok, cues_usable)
             if self.hold_timer is not None:
                 hs = None
                 if spec.has_sides:
@@ -538,7 +541,15 @@ class ExerciseSession:
             "message": None if resolvable else res.message,
         }
 
-    def _count(self, values: MeasureValues, side: str, t: float, events: list, usable: bool) -> str:
+    def _count(
+        self,
+        values: MeasureValues,
+        side: str,
+        t: float,
+        events: list,
+        usable: bool,
+        cues_usable: bool,
+    ) -> str:
         spec = self.spec
         phase = "rest"
         form_ok = True
@@ -551,7 +562,7 @@ class ExerciseSession:
         for cue in spec.cues:
             in_phase = not cue.phases or phase in cue.phases
             # Unknown while the pose cannot be read; off outside the cue's phases.
-            cond = (values.test(cue.when) if in_phase else False) if usable else None
+            cond = (values.test(cue.when) if in_phase else False) if cues_usable else None
             for ev in self._track(
                 self._cue_trackers,
                 self._open_cues,
