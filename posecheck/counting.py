@@ -193,6 +193,12 @@ class RepCounter:
             return self._enter(RepState.REST, t)
         return []
 
+    def open_top(self) -> float | None:
+        """When the movement is still at the top (the video ended there): since when."""
+        if self.s.alternating or self.state is not RepState.TOP:
+            return None
+        return self._top_start
+
     def _enter_alternating(self, target: RepState, t: float) -> list[RepEvent]:
         prev, self.state = self.state, target
         if target is RepState.TOP and prev in (RepState.RISING, RepState.UNKNOWN):

@@ -24,6 +24,7 @@ from posecheck.counting import (
     Rep,
     RepCounter,
     RepEvent,
+    RepState,
 )
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import BODY_PARTS, SIDES, other_side
@@ -785,8 +786,15 @@ class ExerciseSession:
         """Close what is still open at the end of the video or session."""
         t = self.last_t
         if self.reps_counter is not None and self.stage is Stage.COUNTING:
+            top_since = self.reps_counter.open_top()
             for ev in self.reps_counter.finish(t):
                 self._on_rep(ev, self._side if self.spec.has_sides else None, [])
+            if top_since is not None and self.reps_counter.state is RepState.TOP and t > top_since:
+                # still held at the top when the video ended: no rep, but a pause held
+                target = self.spec.targets.hold_s
+                held = Hold(top_since, t, t - top_since)
+                side = self._side if self.spec.has_sides else None
+                self.holds.append((held, side, bool(target is None or held.held_s >= target)))
         if self.hold_timer is not None:
             for ev in self.hold_timer.finish(t):
                 self._on_hold(ev, [])

@@ -107,6 +107,15 @@ def test_a_moment_misread_as_a_front_view_mid_rep_does_not_pause_counting():
     assert session.summary()["reps"]["total"] == 1
 
 
+def test_a_video_ending_at_the_top_reports_the_pause_but_no_rep():
+    summary = play("bridge", [(rest, 1), (top, 2.5)]).summary()
+    assert summary["reps"]["total"] == 0
+    assert len(summary["holds"]) == 1
+    assert summary["holds"][0]["end_s"] - summary["holds"][0]["start_s"] == pytest.approx(
+        2.4, abs=0.3
+    )
+
+
 def test_bridge_never_starts_counting_from_the_wrong_position():
     # Standing-like pose (torso upright): the starting position is never reached.
     def upright(t):
