@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.frame import PoseFrame
-from posecheck.pose import PoseEstimator, cache_dir
+from posecheck.pose import PoseEstimator, PoseOptions, cache_dir
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
 from posecheck.source import VideoFileSource
@@ -70,9 +70,9 @@ def load_or_compute_poses(
 ) -> list[PoseFrame]:
     """Raw (unsmoothed) poses of every frame, cached under the cache folder."""
     video = Path(video)
-    model_key = hashlib.sha1(
-        str(estimator.model_path if estimator else "default").encode()
-    ).hexdigest()[:8]
+    model = estimator.model_path if estimator else "default"
+    options = estimator.options if estimator else PoseOptions()
+    model_key = hashlib.sha1(f"{model} {options}".encode()).hexdigest()[:8]
     path = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}.npz"
     if use_cache and path.is_file():
         d = np.load(path)
