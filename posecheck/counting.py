@@ -8,6 +8,7 @@ mean "cannot see": the machine pauses (no phantom reps, no reset).
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from enum import Enum
 
@@ -50,6 +51,31 @@ class Rep:
             "peak": self.peak,
             "rest_peak": self.rest_peak,
         }
+
+
+# The top of a rep, for timing the pause there: the highest level the measure held for
+# this long. A misread landmark can spike the measure for a frame or two (a bridge filmed
+# from the feet: the hip angle jumps 8 degrees while the knee is misplaced); timing the
+# pause from such a spike leaves only the moments around it.
+PEAK_SUSTAIN_S = 0.25
+
+
+def _sustained_peak(trace: list[tuple[float, float]], span_s: float) -> float:
+    """The highest of the trace's minima over ``span_s`` windows: the highest level it held
+    for that long (its plain maximum when the trace is shorter than that)."""
+    if not trace or trace[-1][0] - trace[0][0] < span_s:
+        return max((v for _, v in trace), default=-math.inf)
+    best = -math.inf
+    window: deque[tuple[float, float]] = deque()  # increasing values: the sliding minimum
+    for t, v in trace:
+        while window and window[-1][1] >= v:
+            window.pop()
+        window.append((t, v))
+        while window[0][0] < t - span_s:
+            window.popleft()
+        if t - trace[0][0] >= span_s:
+            best = max(best, window[0][1])
+    return best
 
 
 @dataclass(frozen=True)
@@ -217,12 +243,20 @@ class RepCounter:
         return []
 
     def _pause(self, end: float) -> tuple[float | None, float | None]:
-        """The pause at the top: from the first to the last moment within ``pause_within``
-        of the rep's peak (None: the time between the top thresholds)."""
-        if self.s.pause_within is None or not self._trace:
+        """The pause at the top: from the first to the last moment of the top phase within
+        ``pause_within`` of the rep's peak, the highest level held for ``PEAK_SUSTAIN_S``
+        (a brief spike of a misread landmark is not the top). None: the whole top phase."""
+        if self.s.pause_within is None or not self._trace or self._top_start is None:
             return self._top_start, self._top_end
-        near = [t for t, v in self._trace if v >= self._peak - self.s.pause_within and t <= end]
-        if not near or self._top_start is None:
+        top_end = min(end, self._top_end) if self._top_end is not None else end
+        trace = [(t, v) for t, v in self._trace if t <= end]
+        peak = _sustained_peak(trace, PEAK_SUSTAIN_S)
+        near = [
+            t
+            for t, v in trace
+            if v >= peak - self.s.pause_within and self._top_start <= t <= top_end
+        ]
+        if not near:
             return self._top_start, self._top_end
         return near[0], near[-1]
 

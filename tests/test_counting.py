@@ -1,5 +1,6 @@
 """Counters fed per-frame sequences, with the events expected."""
 
+import dataclasses
 import math
 
 import pytest
@@ -117,6 +118,33 @@ def test_rep_properties():
     props = rep.properties
     assert props["top_s"] == pytest.approx(2.0, abs=0.15)
     assert props["cycle_s"] == pytest.approx(2.0, abs=0.25)
+
+
+@pytest.mark.parametrize(
+    "name, top, pause_s",
+    [
+        ("a steady top: the whole top", frames((170, 2)), 2.0),
+        (
+            "a one-frame spike at the top does not shorten the pause",
+            frames((170, 0.5), (180, 0.1), (170, 1.4)),
+            2.0,
+        ),
+        ("sinking away from the top ends the pause", frames((172, 1), (166, 1)), 1.0),
+        (
+            "a quick touch of the top is a short pause",
+            frames((158, 0.5), (172, 0.3), (158, 0.5)),
+            0.3,
+        ),
+    ],
+)
+def test_pause_at_the_top(name, top, pause_s):
+    settings = dataclasses.replace(REP, pause_within=3.0)
+    counter = RepCounter(settings)
+    rep = None
+    for i, v in enumerate(frames((120, 1)) + top + frames((120, 1))):
+        for e in counter.update(i / FPS, v):
+            rep = e.rep or rep
+    assert rep.properties["top_s"] == pytest.approx(pause_s, abs=0.15), name
 
 
 HOLD = HoldSpec(position=(), min_hold_s=1.0, grace_s=0.7)
