@@ -286,7 +286,33 @@ def format_table(scores: list[ClipScore]) -> str:
             + (f"{_pct(ffound / ftot):>10}" if ftot else f"{'-':>10}")
             + (f"{fa:>5}/{len(clean):<3}" if clean else f"{'-':>9}")
         )
+    lines.append(_totals(scores))
     return "\n".join(lines)
+
+
+def _totals(scores: list[ClipScore]) -> str:
+    """One line over every clip: the shares the issues' targets are stated in."""
+    reps = [s.rep_error for s in scores if not s.negative and s.rep_error is not None]
+    holds = [e for s in scores if not s.negative for e in s.hold_errors]
+    ftot = sum(s.faults_total for s in scores)
+    clean = [s for s in scores if not s.negative and s.fault_labelled and s.faults_total == 0]
+    negs = [s for s in scores if s.negative]
+    parts = []
+    if reps:
+        exact, one = sum(e == 0 for e in reps), sum(abs(e) <= 1 for e in reps)
+        parts.append(f"reps exact {exact}/{len(reps)}, within one {one}/{len(reps)}")
+    if holds:
+        h5, h15 = sum(e <= 0.5 for e in holds), sum(e <= 1.5 for e in holds)
+        parts.append(f"holds within 0.5 s {h5}/{len(holds)}, within 1.5 s {h15}/{len(holds)}")
+    if ftot:
+        parts.append(f"faults found {sum(s.faults_found for s in scores)}/{ftot}")
+    if clean:
+        parts.append(f"false alarms {sum(s.false_alarm for s in clean)}/{len(clean)} clean clips")
+    if negs:
+        parts.append(
+            f"negatives with no count {sum(bool(s.negative_ok) for s in negs)}/{len(negs)}"
+        )
+    return "all clips: " + ("; ".join(parts) if parts else "nothing scored")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""Scoring a report against its labels, as the accuracy benchmark does."""
+
+import pytest
+
+from posecheck.evaluate import FOOTAGE_TARGETS, check, format_table, score_clip
+
+
+def summary(reps=None, holds=(), cues=()):
+    return {
+        "reps": {"total": reps, "left": None, "right": None},
+        "holds": [{"side": s, "start_s": a, "end_s": b} for s, a, b in holds],
+        "cues": [{"id": i, "start_s": a, "end_s": b} for i, a, b in cues],
+    }
+
+
+def label(exercise="bridge", reps=None, holds=(), faults=None):
+    entry = {"file": "clip.mp4", "exercise": exercise, "view": "side"}
+    if reps is not None:
+        entry["reps"] = {"total": reps}
+    entry["holds"] = [{"side": s, "start_s": a, "end_s": b} for s, a, b in holds]
+    if faults is not None:
+        entry["faults"] = [{"cue": c, "start_s": a, "end_s": b} for c, a, b in faults]
+    return entry
+
+
+@pytest.mark.parametrize(
+    "name, entry, report, rep_error, hold_errors, found, false_alarm",
+    [
+        ("exact", label(reps=3), summary(reps=3), 0, [], 0, False),
+        ("one rep missed", label(reps=3), summary(reps=2), -1, [], 0, False),
+        (
+            "a hold 0.5 s short",
+            label(holds=[("left", 2.0, 12.0)]),
+            summary(holds=[("left", 2.5, 12.0)]),
+            None,
+            [0.5],
+            0,
+            False,
+        ),
+        (
+            "a hold on the wrong side is missed in full",
+            label(holds=[("left", 2.0, 12.0)]),
+            summary(holds=[("right", 2.0, 12.0)]),
+            None,
+            [10.0],
+            0,
+            False,
+        ),
+        (
+            "the fault's cue overlapping its span is found",
+            label(faults=[("hips_higher", 5.0, 8.0)]),
+            summary(cues=[("hips_higher", 7.0, 9.0)]),
+            None,
+            [],
+            1,
+            False,
+        ),
+        (
+            "another cue is not the fault's",
+            label(faults=[("hips_higher", 5.0, 8.0)]),
+            summary(cues=[("feet_flat", 5.0, 8.0)]),
+            None,
+            [],
+            0,
+            False,
+        ),
+        (
+            "any cue on a clean clip is a false alarm",
+            label(faults=[]),
+            summary(cues=[("feet_flat", 5.0, 8.0)]),
+            None,
+            [],
+            0,
+            True,
+        ),
+    ],
+)
+def test_score_clip(name, entry, report, rep_error, hold_errors, found, false_alarm):
+    s = score_clip(entry, report, (90, 100))
+    assert s.rep_error == rep_error, name
+    assert s.hold_errors == pytest.approx(hold_errors), name
+    assert s.faults_found == found, name
+    assert s.false_alarm is false_alarm, name
+    assert s.pose_found == pytest.approx(0.9)
+
+
+def test_negative_clip_must_count_nothing():
+    negative = {"file": "squat.mp4", "exercise": None, "ask_as": "bridge", "view": "side"}
+    assert score_clip(negative, summary(reps=0), (10, 10)).negative_ok is True
+    assert score_clip(negative, summary(reps=1), (10, 10)).negative_ok is False
+    assert (
+        score_clip(negative, summary(reps=0, holds=[(None, 1, 3)]), (10, 10)).negative_ok is False
+    )
+
+
+def test_table_totals_and_footage_targets():
+    scores = [
+        score_clip(label(reps=3), summary(reps=3), (1, 1)),
+        score_clip(label(reps=3), summary(reps=1), (1, 1)),
+        score_clip(
+            label(reps=1, holds=[(None, 0.0, 10.0)]), summary(reps=1, holds=[(None, 0, 9)]), (1, 1)
+        ),
+    ]
+    table = format_table(scores)
+    assert table.splitlines()[-1] == (
+        "all clips: reps exact 2/3, within one 2/3; holds within 0.5 s 0/1, within 1.5 s 1/1"
+    )
+    assert check(scores, FOOTAGE_TARGETS) == ["bridge/side: reps within one on 67% < 80%"]
