@@ -80,7 +80,9 @@ def _sustained_peak(trace: list[tuple[float, float]], span_s: float) -> float:
 
 @dataclass(frozen=True)
 class RepEvent:
-    kind: str  # "started" | "top" | "completed" | "partial" | "too_far" | "abandoned"
+    # "started" | "top" | "completed" | "partial" | "too_far" | "abandoned"; alternating:
+    # "partial_rest" (turned back before the rest end)
+    kind: str
     t_s: float
     rep: Rep | None = None
 
@@ -227,6 +229,9 @@ class RepCounter:
 
     def _enter_alternating(self, target: RepState, t: float) -> list[RepEvent]:
         prev, self.state = self.state, target
+        if target in (RepState.RISING, RepState.LOWERING):
+            self._start = t  # a swing sets off from one end
+        swing_start = self._start if self._start is not None else t
         if target is RepState.TOP and prev in (RepState.RISING, RepState.UNKNOWN):
             return [RepEvent("top", t), *self._visit(t)]
         if target is RepState.REST and prev is RepState.LOWERING:
@@ -234,9 +239,12 @@ class RepCounter:
         if target is RepState.REST and prev is RepState.RISING:
             # set off for the other end and came back: half a swing
             self.partial += 1
-            return [
-                RepEvent("partial", t, Rep(t, t, complete=False, peak=self._top_sign * self._peak))
-            ]
+            rep = Rep(swing_start, t, complete=False, peak=self._top_sign * self._peak)
+            return [RepEvent("partial", t, rep)]
+        if target is RepState.TOP and prev is RepState.LOWERING:
+            # left the top end and came back to it: half a swing the other way
+            self.partial += 1
+            return [RepEvent("partial_rest", t, Rep(swing_start, t, complete=False, peak=math.nan))]
         if target is RepState.RISING:
             self._peak = max(self._peak, -math.inf)
             return [RepEvent("started", t)]

@@ -655,14 +655,18 @@ class ExerciseSession:
             if spec.targets.reps and n == spec.targets.reps:
                 events.append(SessionEvent("done", ev.t_s, message=f"{n} reps: well done"))
                 self._set_message(f"{n} reps: well done", ev.t_s)
-        elif ev.kind in ("partial", "too_far"):
-            cue_id = spec.reps.partial_cue if ev.kind == "partial" else spec.reps.too_far_cue
+        elif ev.kind in ("partial", "too_far", "partial_rest"):
+            cue_id = {
+                "partial": spec.reps.partial_cue,
+                "too_far": spec.reps.too_far_cue,
+                "partial_rest": spec.reps.rest_partial_cue,
+            }[ev.kind]
             cue = spec.cue(cue_id) if cue_id else None
-            default = (
-                "the movement did not reach the top position"
-                if ev.kind == "partial"
-                else "the movement went past this exercise's range"
-            )
+            default = {
+                "partial": "the movement did not reach the top position",
+                "too_far": "the movement went past this exercise's range",
+                "partial_rest": "the movement turned back before the other end",
+            }[ev.kind]
             reason = cue.message if cue else default
             self.partials.append((ev.rep, rside, reason))
             if cue:

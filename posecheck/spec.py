@@ -196,7 +196,9 @@ class RepSpec:
     ``direction: up`` means larger values are further into the rep. A rep starts when the
     measure passes ``start`` (leaving rest), reaches the top at ``top_enter``, leaves it at
     ``top_exit`` and ends back at ``rest``. An attempt that returns to rest without the
-    top is a partial rep (cue ``partial_cue``).
+    top is a partial rep (cue ``partial_cue``). An ``alternating`` movement (two ends, one
+    visit to each per rep) that leaves the top end and comes back to it without reaching
+    the rest end is a partial rep too (cue ``rest_partial_cue``).
 
     With ``top_measure`` the top is judged on another measure (e.g. the movement is the
     hips leaving the floor, the top is the straight hip line); ``top_direction`` then
@@ -220,6 +222,7 @@ class RepSpec:
     relative: bool = False  # thresholds count from the person's resting value (baseline)
     baseline_s: float = 1.0  # the baseline: median over this long after setup
     too_far_cue: str | None = None
+    rest_partial_cue: str | None = None  # alternating: turned back before the rest end
 
 
 @dataclass(frozen=True)
@@ -604,6 +607,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "pause_within": False,
                 "too_far": False,
                 "too_far_cue": False,
+                "rest_partial_cue": False,
                 "alternating": False,
                 "relative": False,
                 "baseline_s": False,
@@ -632,6 +636,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             pause_within=rr.num("pause_within", None, 0.0, 1e6),
             too_far=rr.num("too_far", None, -1e6, 1e6),
             too_far_cue=rr.get("too_far_cue"),
+            rest_partial_cue=rr.get("rest_partial_cue"),
             alternating=bool(rr.get("alternating", False)),
             relative=bool(rr.get("relative", False)),
             baseline_s=rr.num("baseline_s", 1.0, 0.2, 30.0),
@@ -770,10 +775,17 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             f"{top.at('count')}.reps.too_far_cue={reps.too_far_cue!r}: no cue has that id "
             f"(cue ids: {', '.join(ids)})"
         )
-    if reps and reps.partial_cue and reps.partial_cue not in ids:
+    for key in ("partial_cue", "rest_partial_cue"):
+        cue_id = getattr(reps, key) if reps else None
+        if cue_id and cue_id not in ids:
+            raise SpecError(
+                f"{top.at('count')}.reps.{key}={cue_id!r}: no cue has "
+                f"that id (cue ids: {', '.join(ids)})"
+            )
+    if reps and reps.rest_partial_cue and not reps.alternating:
         raise SpecError(
-            f"{top.at('count')}.reps.partial_cue={reps.partial_cue!r}: no cue has "
-            f"that id (cue ids: {', '.join(ids)})"
+            f"{top.at('count')}.reps.rest_partial_cue: only an alternating movement turns "
+            "back before its rest end; add 'alternating: true' or remove it"
         )
 
     show = top.get("show", [])

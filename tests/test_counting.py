@@ -252,21 +252,29 @@ ALT = RepSpec(
 
 
 @pytest.mark.parametrize(
-    "name, values, reps",
+    "name, values, reps, partial_kinds",
     [
-        ("cow, cat, cow, cat = two cycles", frames((40, 1), (-20, 1), (40, 1), (-20, 1)), 2),
-        ("starting in the cat counts too", frames((-20, 1), (40, 1), (-20, 1), (40, 1)), 2),
-        ("one end only is no cycle", frames((40, 1), (10, 1), (40, 1)), 0),
+        ("cow, cat, cow, cat = two cycles", frames((40, 1), (-20, 1), (40, 1), (-20, 1)), 2, []),
+        ("starting in the cat counts too", frames((-20, 1), (40, 1), (-20, 1), (40, 1)), 2, []),
+        ("one end only is no cycle", frames((40, 1), (10, 1), (40, 1)), 0, ["partial"]),
+        (
+            "cow, cat, then a head only level (no cow) and back: one cycle and half a swing",
+            frames((40, 1), (-20, 1), (10, 1), (-20, 1)),
+            1,
+            ["partial_rest"],
+        ),
         (
             "jitter around a threshold is no visit",
             frames((40, 1), (-4, 0.1), (0, 0.1), (-6, 0.1), (40, 1)),
             0,
+            ["partial"],
         ),
     ],
 )
-def test_alternating_reps(name, values, reps):
-    counter, _ = run_reps(values, ALT)
+def test_alternating_reps(name, values, reps, partial_kinds):
+    counter, kinds = run_reps(values, ALT)
     assert counter.completed == reps, name
+    assert [k for k in kinds if k.startswith("partial")] == partial_kinds, name
 
 
 def test_too_far_is_not_a_rep():

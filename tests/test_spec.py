@@ -83,6 +83,11 @@ def _with(path_keys, value):
         ),
         (["count", "reps", "partial_cue"], "nope", r"partial_cue='nope': no cue has that id"),
         (
+            ["count", "reps", "rest_partial_cue"],
+            "hips_higher",
+            r"rest_partial_cue: only an alternating movement.*'alternating: true'",
+        ),
+        (
             ["cues", 0, "phases"],
             ["flying"],
             r"phases='flying': allowed phases for reps are rest, rising, top, lowering",
