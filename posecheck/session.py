@@ -663,9 +663,9 @@ class ExerciseSession:
             }[ev.kind]
             cue = spec.cue(cue_id) if cue_id else None
             default = {
-                "partial": "the movement did not reach the top position",
-                "too_far": "the movement went past this exercise's range",
-                "partial_rest": "the movement turned back before the other end",
+                "partial": "Not far enough to count: go a little further",
+                "too_far": "Too far for this exercise: not counted",
+                "partial_rest": "Turned back early: not counted",
             }[ev.kind]
             reason = cue.message if cue else default
             self.partials.append((ev.rep, rside, reason))
