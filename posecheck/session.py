@@ -135,6 +135,14 @@ PEAK_HELD_FRAMES = 9
 # The side facing the camera is a majority vote over this long.
 NEAR_VOTE_S = 2.0
 
+# A rep that is not counted, by the counter's event: the spec key naming its cue (whose
+# message is the reason given), and the reason when the spec names none.
+_UNCOUNTED_REPS = {
+    "partial": ("partial_cue", "Not far enough to count: go a little further"),
+    "too_far": ("too_far_cue", "Too far for this exercise: not counted"),
+    "partial_rest": ("rest_partial_cue", "Turned back early: not counted"),
+}
+
 _PART_WORDS = {
     "head": "your head is",
     "shoulders": "your shoulders are",
@@ -655,18 +663,10 @@ class ExerciseSession:
             if spec.targets.reps and n == spec.targets.reps:
                 events.append(SessionEvent("done", ev.t_s, message=f"{n} reps: well done"))
                 self._set_message(f"{n} reps: well done", ev.t_s)
-        elif ev.kind in ("partial", "too_far", "partial_rest"):
-            cue_id = {
-                "partial": spec.reps.partial_cue,
-                "too_far": spec.reps.too_far_cue,
-                "partial_rest": spec.reps.rest_partial_cue,
-            }[ev.kind]
+        elif ev.kind in _UNCOUNTED_REPS:
+            cue_key, default = _UNCOUNTED_REPS[ev.kind]
+            cue_id = getattr(spec.reps, cue_key)
             cue = spec.cue(cue_id) if cue_id else None
-            default = {
-                "partial": "Not far enough to count: go a little further",
-                "too_far": "Too far for this exercise: not counted",
-                "partial_rest": "Turned back early: not counted",
-            }[ev.kind]
             reason = cue.message if cue else default
             self.partials.append((ev.rep, rside, reason))
             if cue:

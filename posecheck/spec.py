@@ -770,17 +770,12 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         raise SpecError(
             f"{top.at('cues')}: cue ids must be unique; repeated: {', '.join(sorted(dup))}"
         )
-    if reps and reps.too_far_cue and reps.too_far_cue not in ids:
-        raise SpecError(
-            f"{top.at('count')}.reps.too_far_cue={reps.too_far_cue!r}: no cue has that id "
-            f"(cue ids: {', '.join(ids)})"
-        )
-    for key in ("partial_cue", "rest_partial_cue"):
+    for key in ("too_far_cue", "partial_cue", "rest_partial_cue"):
         cue_id = getattr(reps, key) if reps else None
         if cue_id and cue_id not in ids:
             raise SpecError(
-                f"{top.at('count')}.reps.{key}={cue_id!r}: no cue has "
-                f"that id (cue ids: {', '.join(ids)})"
+                f"{top.at('count')}.reps.{key}={cue_id!r}: no cue has that id "
+                f"(cue ids: {', '.join(ids)})"
             )
     if reps and reps.rest_partial_cue and not reps.alternating:
         raise SpecError(

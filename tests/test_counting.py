@@ -109,13 +109,18 @@ def test_rep_counter_finish_counts_a_rep_on_its_way_down():
     assert counter.completed == 1
 
 
-def test_rep_properties():
-    counter = RepCounter(REP)
+def last_rep(values, settings=REP):
+    """The last rep (complete or not) the counter reported for these values."""
+    counter = RepCounter(settings)
     rep = None
-    for i, v in enumerate(frames((120, 1), (170, 2), (120, 1))):
+    for i, v in enumerate(values):
         for e in counter.update(i / FPS, v):
             rep = e.rep or rep
-    props = rep.properties
+    return rep
+
+
+def test_rep_properties():
+    props = last_rep(frames((120, 1), (170, 2), (120, 1))).properties
     assert props["top_s"] == pytest.approx(2.0, abs=0.15)
     assert props["cycle_s"] == pytest.approx(2.0, abs=0.25)
 
@@ -139,11 +144,7 @@ def test_rep_properties():
 )
 def test_pause_at_the_top(name, top, pause_s):
     settings = dataclasses.replace(REP, pause_within=3.0)
-    counter = RepCounter(settings)
-    rep = None
-    for i, v in enumerate(frames((120, 1)) + top + frames((120, 1))):
-        for e in counter.update(i / FPS, v):
-            rep = e.rep or rep
+    rep = last_rep(frames((120, 1)) + top + frames((120, 1)), settings)
     assert rep.properties["top_s"] == pytest.approx(pause_s, abs=0.15), name
 
 
