@@ -245,16 +245,47 @@ def _pct(x: float) -> str:
     return f"{100 * x:5.1f}%"
 
 
-def format_table(scores: list[ClipScore]) -> str:
+def _groups(scores: list[ClipScore]) -> list[tuple[tuple[str, str], list[ClipScore]]]:
+    """Scores by (exercise, view), negatives in a group of their own per exercise."""
     groups: dict[tuple[str, str], list[ClipScore]] = defaultdict(list)
     for s in scores:
         groups[(s.exercise, "negative" if s.negative else s.view)].append(s)
+    return sorted(groups.items())
+
+
+@dataclass
+class _Pooled:
+    """What the targets are stated over, pooled from the labelled (non-negative) clips."""
+
+    reps: list[int]  # rep errors
+    holds: list[float]  # hold-time errors, s
+    faults: int  # faulty spans
+    found: int  # ... whose cue fired
+    clean: list[ClipScore]  # clips labelled with no fault
+
+    @property
+    def false_alarms(self) -> int:
+        return sum(s.false_alarm for s in self.clean)
+
+
+def _pool(scores: list[ClipScore]) -> _Pooled:
+    labelled = [s for s in scores if not s.negative]
+    return _Pooled(
+        reps=[s.rep_error for s in labelled if s.rep_error is not None],
+        holds=[e for s in labelled for e in s.hold_errors],
+        faults=sum(s.faults_total for s in labelled),
+        found=sum(s.faults_found for s in labelled),
+        clean=[s for s in labelled if s.fault_labelled and s.faults_total == 0],
+    )
+
+
+def format_table(scores: list[ClipScore]) -> str:
     head = (
         f"{'exercise':<18}{'view':<20}{'clips':>5}{'pose':>8}{'reps ok':>9}{'rep MAE':>8}"
         f"{'hold med':>9}{'hold max':>9}{'holds<=.5':>10}{'fault rec':>10}{'false al':>9}"
     )
     lines = [head, "-" * len(head)]
-    for (ex, view), group in sorted(groups.items()):
+    for (ex, view), group in _groups(scores):
         pose = statistics.mean(s.pose_found for s in group)
         if view == "negative":
             ok = sum(bool(s.negative_ok) for s in group)
@@ -263,12 +294,8 @@ def format_table(scores: list[ClipScore]) -> str:
                 f"{'no count in ' + str(ok) + '/' + str(len(group)):>36}"
             )
             continue
-        reps = [s.rep_error for s in group if s.rep_error is not None]
-        holds = [e for s in group for e in s.hold_errors]
-        ftot = sum(s.faults_total for s in group)
-        ffound = sum(s.faults_found for s in group)
-        clean = [s for s in group if s.fault_labelled and s.faults_total == 0]
-        fa = sum(s.false_alarm for s in clean)
+        p = _pool(group)
+        reps, holds = p.reps, p.holds
         lines.append(
             f"{ex:<18}{view[:19]:<20}{len(group):>5}{_pct(pose):>8}"
             + (
@@ -283,8 +310,8 @@ def format_table(scores: list[ClipScore]) -> str:
                 if holds
                 else f"{'-':>9}{'-':>9}{'-':>10}"
             )
-            + (f"{_pct(ffound / ftot):>10}" if ftot else f"{'-':>10}")
-            + (f"{fa:>5}/{len(clean):<3}" if clean else f"{'-':>9}")
+            + (f"{_pct(p.found / p.faults):>10}" if p.faults else f"{'-':>10}")
+            + (f"{p.false_alarms:>5}/{len(p.clean):<3}" if p.clean else f"{'-':>9}")
         )
     lines.append(_totals(scores))
     return "\n".join(lines)
@@ -292,10 +319,8 @@ def format_table(scores: list[ClipScore]) -> str:
 
 def _totals(scores: list[ClipScore]) -> str:
     """One line over every clip: the shares the issues' targets are stated in."""
-    reps = [s.rep_error for s in scores if not s.negative and s.rep_error is not None]
-    holds = [e for s in scores if not s.negative for e in s.hold_errors]
-    ftot = sum(s.faults_total for s in scores)
-    clean = [s for s in scores if not s.negative and s.fault_labelled and s.faults_total == 0]
+    p = _pool(scores)
+    reps, holds = p.reps, p.holds
     negs = [s for s in scores if s.negative]
     parts = []
     if reps:
@@ -304,10 +329,10 @@ def _totals(scores: list[ClipScore]) -> str:
     if holds:
         h5, h15 = sum(e <= 0.5 for e in holds), sum(e <= 1.5 for e in holds)
         parts.append(f"holds within 0.5 s {h5}/{len(holds)}, within 1.5 s {h15}/{len(holds)}")
-    if ftot:
-        parts.append(f"faults found {sum(s.faults_found for s in scores)}/{ftot}")
-    if clean:
-        parts.append(f"false alarms {sum(s.false_alarm for s in clean)}/{len(clean)} clean clips")
+    if p.faults:
+        parts.append(f"faults found {p.found}/{p.faults}")
+    if p.clean:
+        parts.append(f"false alarms {p.false_alarms}/{len(p.clean)} clean clips")
     if negs:
         parts.append(
             f"negatives with no count {sum(bool(s.negative_ok) for s in negs)}/{len(negs)}"
@@ -332,10 +357,7 @@ class Thresholds:
 def check(scores: list[ClipScore], t: Thresholds) -> list[str]:
     """What falls short of the thresholds, one line each (empty = all met)."""
     failures = []
-    groups: dict[tuple[str, str], list[ClipScore]] = defaultdict(list)
-    for s in scores:
-        groups[(s.exercise, "negative" if s.negative else s.view)].append(s)
-    for (ex, view), group in sorted(groups.items()):
+    for (ex, view), group in _groups(scores):
         name = f"{ex}/{view}"
         if view == "negative":
             if t.negatives_clean and not all(s.negative_ok for s in group):
@@ -344,7 +366,8 @@ def check(scores: list[ClipScore], t: Thresholds) -> list[str]:
         pose = statistics.mean(s.pose_found for s in group)
         if t.pose_found is not None and pose < t.pose_found:
             failures.append(f"{name}: pose found in {pose:.1%} < {t.pose_found:.0%}")
-        reps = [s.rep_error for s in group if s.rep_error is not None]
+        p = _pool(group)
+        reps, holds = p.reps, p.holds
         if reps and t.reps_exact is not None:
             frac = sum(e == 0 for e in reps) / len(reps)
             if frac < t.reps_exact:
@@ -353,21 +376,18 @@ def check(scores: list[ClipScore], t: Thresholds) -> list[str]:
             frac = sum(abs(e) <= 1 for e in reps) / len(reps)
             if frac < t.reps_within_one:
                 failures.append(f"{name}: reps within one on {frac:.0%} < {t.reps_within_one:.0%}")
-        holds = [e for s in group for e in s.hold_errors]
         if holds and t.holds_within_s is not None:
             frac = sum(e <= t.holds_within_s for e in holds) / len(holds)
             if frac < t.holds_fraction:
                 failures.append(
                     f"{name}: holds within {t.holds_within_s} s: {frac:.0%} < {t.holds_fraction:.0%}"
                 )
-        ftot = sum(s.faults_total for s in group)
-        if ftot and t.fault_recall is not None:
-            rec = sum(s.faults_found for s in group) / ftot
+        if p.faults and t.fault_recall is not None:
+            rec = p.found / p.faults
             if rec < t.fault_recall:
                 failures.append(f"{name}: fault recall {rec:.0%} < {t.fault_recall:.0%}")
-        clean = [s for s in group if s.fault_labelled and s.faults_total == 0]
-        if clean and t.false_alarm_max is not None:
-            fa = sum(s.false_alarm for s in clean) / len(clean)
+        if p.clean and t.false_alarm_max is not None:
+            fa = p.false_alarms / len(p.clean)
             if fa > t.false_alarm_max:
                 failures.append(
                     f"{name}: false alarms on {fa:.0%} > {t.false_alarm_max:.0%} of clean clips"
