@@ -68,11 +68,20 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from posecheck.evaluate import evaluate_folder, format_table
+    from posecheck.evaluate import cross_folder, evaluate_folder, format_cross, format_table
 
     def progress(i: int, n: int, name: str) -> None:
         print(f"[{i + 1}/{n}] {name}", file=sys.stderr, flush=True)
 
+    if args.cross:
+        results = cross_folder(
+            args.folder,
+            use_cache=not args.no_cache,
+            verbose=args.verbose,
+            progress=None if args.quiet else progress,
+        )
+        print(format_cross(results))
+        return 0
     scores = evaluate_folder(
         args.folder,
         exercise=args.exercise,
@@ -135,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-cache", action="store_true", help="recompute poses (not cached)")
     ev.add_argument("--verbose", "-v", action="store_true", help="one line per clip")
     ev.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    ev.add_argument(
+        "--cross",
+        action="store_true",
+        help="analyse every clip as each exercise it does not show: what gets counted",
+    )
     ev.add_argument(
         "--check",
         choices=("synthetic", "footage"),

@@ -209,6 +209,17 @@ class RepCounter:
             self._samples = self._samples[start:]
             start = 0
 
+    def abandon(self, t: float) -> list[RepEvent]:
+        """The person left the position the movement is made from: a rep in progress is
+        dropped, and the next one starts only after rest is seen again."""
+        self._samples = []
+        if self.state is RepState.UNKNOWN:
+            return []
+        moving = self.state is not RepState.REST
+        self.state = RepState.UNKNOWN
+        self._first_visit = None
+        return [RepEvent("abandoned", t)] if moving else []
+
     def finish(self, t: float) -> list[RepEvent]:
         """At the end of a video: a rep already on its way down from the top counts (one
         still held at the top does not)."""

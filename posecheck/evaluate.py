@@ -241,6 +241,82 @@ def evaluate_folder(
     return scores
 
 
+@dataclass(frozen=True)
+class CrossResult:
+    """One clip analysed as an exercise it is not."""
+
+    file: str
+    movement: str  # what the clip shows: an exercise id, or what a negative is
+    asked: str
+    reps: int
+    holds: int
+    started: bool  # the starting position was reached
+
+    @property
+    def counted(self) -> bool:
+        return self.reps > 0 or self.holds > 0
+
+
+def _movement(entry: dict) -> str:
+    if entry.get("exercise"):
+        return entry["exercise"]
+    return "other: " + Path(entry["file"]).stem
+
+
+def cross_folder(
+    folder: str | Path, use_cache: bool = True, verbose: bool = False, progress=None
+) -> list[CrossResult]:
+    """Every clip analysed as every exercise it does not show (the wrong-exercise check)."""
+    clips = load_clips(folder)
+    specs = {ex: load_spec(ex) for ex in spec_ids()}
+    out = []
+    for i, entry in enumerate(clips):
+        if progress:
+            progress(i, len(clips), entry["file"])
+        poses = load_or_compute_poses(entry["path"], None, use_cache)
+        spans = [tuple(x) for x in entry.get("usable") or []] or None
+        for ex, spec in specs.items():
+            if ex == entry.get("exercise"):
+                continue
+            summary = run_session(spec, poses, spans)
+            r = CrossResult(
+                file=entry["file"],
+                movement=_movement(entry),
+                asked=ex,
+                reps=summary["reps"]["total"] or 0,
+                holds=len(summary["holds"]),
+                started=bool(summary["setup"]["passed"]),
+            )
+            out.append(r)
+            if verbose and r.counted:
+                print(f"  {r.file} as {ex}: {r.reps} reps, {r.holds} holds")
+    return out
+
+
+def format_cross(results: list[CrossResult]) -> str:
+    """Per exercise asked for: on clips of other movements, how often something was counted
+    and how often the starting position was refused, and which movements fooled it."""
+    head = f"{'asked as':<18}{'clips':>6}{'no count':>10}{'start refused':>15}  counted on"
+    lines = [head, "-" * (len(head) + 30)]
+    by_asked: dict[str, list[CrossResult]] = defaultdict(list)
+    for r in results:
+        by_asked[r.asked].append(r)
+    for ex, group in sorted(by_asked.items()):
+        fooled = sorted({r.movement for r in group if r.counted})
+        lines.append(
+            f"{ex:<18}{len(group):>6}{_pct(sum(not r.counted for r in group) / len(group)):>10}"
+            f"{_pct(sum(not r.started for r in group) / len(group)):>15}  {', '.join(fooled) or '-'}"
+        )
+    n = len(results)
+    clean = sum(not r.counted for r in results)
+    refused = sum(not r.started for r in results)
+    lines.append(
+        f"asked as another exercise: nothing counted on {clean}/{n}; "
+        f"starting position refused on {refused}/{n}"
+    )
+    return "\n".join(lines)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:5.1f}%"
 

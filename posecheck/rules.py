@@ -98,6 +98,9 @@ def _evaluate(m, pose, side, vis, mask, torso) -> float:
     raise ValueError(f"unknown measure kind {m.kind!r}")
 
 
+_SIDE_READING = {"mean": lambda v: sum(v) / len(v), "min": min, "max": max}
+
+
 class MeasureValues:
     """All of a spec's measures on one pose, with the working side for lookups.
 
@@ -114,6 +117,12 @@ class MeasureValues:
             if m.per_side:
                 for side in SIDES:
                     self.values[f"{side}.{m.name}"] = evaluate(m, pose, side, vis, mask, torso)
+                if m.sides != "each":
+                    known = [self.values[f"{s}.{m.name}"] for s in SIDES]
+                    known = [v for v in known if v == v]
+                    both = _SIDE_READING[m.sides](known) if known else NAN
+                    for side in SIDES:
+                        self.values[f"{side}.{m.name}"] = both
             else:
                 self.values[m.name] = evaluate(m, pose, None, vis, mask, torso)
         self.spec = spec

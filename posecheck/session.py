@@ -134,6 +134,9 @@ SETTLE_RUN_S = 0.2
 PEAK_HELD_FRAMES = 9
 # The side facing the camera is a majority vote over this long.
 NEAR_VOTE_S = 2.0
+# After leaving a rep's required position (``reps.require``), this long back in it before
+# frames count again: putting a leg down moves the measure on the way.
+REQUIRE_SETTLE_S = 1.0
 
 # A rep that is not counted, by the counter's event: the spec key naming its cue (whose
 # message is the reason given), and the reason when the spec names none.
@@ -193,6 +196,7 @@ class ExerciseSession:
         self._start_samples: list[dict[str, float]] = []
         self._start_ref: dict[str, float] | None = None
         self._baseline: float | None = None
+        self._last_out_t: float | None = None  # last frame out of the reps' required position
         self._peaks: dict[str, float] = {}
         self._near_votes: deque[tuple[float, str]] = deque()
         self._near: str | None = None
@@ -434,7 +438,7 @@ class ExerciseSession:
                     st.setup_clear_s,
                 )
 
-        if spec.reps is not None and spec.reps.relative:
+        if spec.reps is not None and spec.reps.relative and not self._out_of_place(values, t):
             # The resting baseline is learnt from the first frames on, setup included.
             self._relative(values.get(spec.reps.measure), t)
         phase = "setup"
@@ -550,6 +554,20 @@ class ExerciseSession:
             "message": None if resolvable else res.message,
         }
 
+    def _out_of_place(self, values: MeasureValues, t: float) -> bool:
+        """Out of the position the movement is made from (``reps.require``; a foot off the
+        floor in a pelvic tilt), or back in it for less than ``REQUIRE_SETTLE_S``: not this
+        exercise. Unknown (hidden landmarks) is not out."""
+        reps = self.spec.reps
+        if reps is None or not reps.require:
+            return False
+        conds = reps.require
+        if self._start_ref is None:  # measures from the start are not known yet
+            conds = tuple(c for c in conds if not self.spec.measures[c.base_measure].from_start)
+        if values.test(conds) is False:
+            self._last_out_t = t
+        return self._last_out_t is not None and t - self._last_out_t < REQUIRE_SETTLE_S
+
     def _count(
         self,
         values: MeasureValues,
@@ -594,6 +612,9 @@ class ExerciseSession:
             top = values.get(spec.reps.top_measure) if usable and spec.reps.top_measure else None
             if spec.reps.relative:
                 value = value - self._baseline if self._baseline is not None else nan
+            if self._out_of_place(values, t):
+                self.reps_counter.abandon(t)
+                return self.reps_counter.state.value
             for ev in self.reps_counter.update(t, value, top):
                 self._on_rep(ev, side, events)
             return self.reps_counter.state.value

@@ -125,6 +125,9 @@ def parse_condition(text: str, where: str) -> Condition:
     )
 
 
+SIDE_READINGS = ("each", "mean", "min", "max")
+
+
 @dataclass(frozen=True)
 class Measure:
     name: str
@@ -138,6 +141,10 @@ class Measure:
     # ratio to the highest value held since then (at least the starting one), for a
     # position that starts a movement from more than one way (feet flat or knees drawn up)
     from_start: str = ""
+    # "mean": both sides read the average of the left and right values, for a movement
+    # both sides make together (less landmark noise; evens out a side the model reads worse);
+    # "min" / "max": both read the smaller / larger one (e.g. the higher of the two feet)
+    sides: str = "each"
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,10 @@ class RepSpec:
     baseline_s: float = 1.0  # the baseline: median over this long after setup
     too_far_cue: str | None = None
     rest_partial_cue: str | None = None  # alternating: turned back before the rest end
+    # The position the movement is made from: a frame where one of these is false is not
+    # this exercise (a pelvic tilt with a foot off the floor), so the rep in progress is
+    # dropped and the frame does not count towards the resting baseline.
+    require: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -412,6 +423,7 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         "label": False,
         "absolute": False,
         "from_start": False,
+        "sides": False,
     }
     r = _Reader(data, where, allowed)
     kinds = [k for k in MEASURE_KINDS if k in data]
@@ -428,17 +440,22 @@ def _measure(name: str, data: Any, where: str) -> Measure:
     if kind == "lateral" and not checked[0][1]:
         raise SpecError(f"{r.at(kind)}: 'lateral' takes a side-less joint like 'knee'")
     space = r.str("space", "image", SPACES)
+    per_side = any(g for _, g in checked) and kind != "lateral"
+    sides = r.str("sides", "each", SIDE_READINGS)
+    if sides != "each" and not per_side:
+        raise SpecError(f"{r.at('sides')}: {sides!r} needs side-less joints like 'hip'")
     return Measure(
         name=name,
         kind=kind,
         joints=tuple(j for j, _ in checked),
         space=space,
         label=str(r.get("label", "")),
-        per_side=any(g for _, g in checked) and kind != "lateral",
+        per_side=per_side,
         absolute=bool(r.get("absolute", False)),
         from_start=r.str("from_start", choices=("difference", "ratio", "peak_ratio"))
         if "from_start" in data
         else "",
+        sides=sides,
     )
 
 
@@ -611,6 +628,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "alternating": False,
                 "relative": False,
                 "baseline_s": False,
+                "require": False,
             },
         )
         measure = rr.str("measure")
@@ -640,7 +658,9 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             alternating=bool(rr.get("alternating", False)),
             relative=bool(rr.get("relative", False)),
             baseline_s=rr.num("baseline_s", 1.0, 0.2, 30.0),
+            require=rr.conditions("require", required=False),
         )
+        _check_refs(reps.require, names, rr.at("require"))
         sign = 1 if reps.direction == "up" else -1
         top_sign = (1 if reps.top_direction == "up" else -1) if top_measure else sign
         v_rest, v_start = sign * reps.rest, sign * reps.start

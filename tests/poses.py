@@ -109,11 +109,15 @@ def supine(
     _, knee = chain(hip, (thigh, thigh_dir))
     shin_dir = thigh_dir + 180 + knee_deg if head_left else thigh_dir + 180 - knee_deg
     _, ankle = chain(knee, (shin, shin_dir))
-    head = (shoulder[0] - sgn * 60, floor - 25)
-    pts = {
-        "nose": head,
-        "ear": (head[0] + sgn * 15, head[1]),
-        "eye": (head[0] - sgn * 5, head[1] - 8),
+    head = (shoulder[0] - sgn * 60, floor - 25)  # the ear; the face turned to the ceiling
+    points = {
+        "ear": head,
+        "nose": (head[0] - sgn * 8, head[1] - 20),
+        "eye": (head[0] - sgn * 2, head[1] - 16),
+        "eye_inner": (head[0] - sgn * 4, head[1] - 17),
+        "eye_outer": (head[0], head[1] - 15),
+        "mouth_left": (head[0] - sgn * 14, head[1] - 12),
+        "mouth_right": (head[0] - sgn * 14, head[1] - 12),
         "shoulder": shoulder,
         "elbow": (shoulder[0] + sgn * 90, floor - 10),
         "wrist": (shoulder[0] + sgn * 170, floor - 8),
@@ -125,15 +129,7 @@ def supine(
         "foot_index": (ankle[0] + sgn * 30, ankle[1] + 8),
         "pinky": (shoulder[0] + sgn * 180, floor - 8),
         "thumb": (shoulder[0] + sgn * 180, floor - 10),
-        "eye_inner": (head[0] - sgn * 8, head[1] - 8),
-        "eye_outer": (head[0], head[1] - 8),
-        "mouth_left": (head[0] - sgn * 5, head[1] + 8),
-        "mouth_right": (head[0] - sgn * 5, head[1] + 8),
     }
-    points = {}
-    for k, v in pts.items():
-        points[k] = v
-    points["nose"] = head
     return pose_from_points(points, t=t, **kw)
 
 

@@ -97,6 +97,35 @@ def test_rep_counter(name, values, completed, partial, kinds):
     assert events == kinds, name
 
 
+OUT = "out of position"
+
+
+@pytest.mark.parametrize(
+    "name, values, completed, kinds",
+    [
+        (
+            "leaving the position mid-rep drops the rep",
+            frames((120, 1), (170, 0.5), (OUT, 0.5), (170, 0.5), (120, 1)),
+            0,
+            ["started", "top", "abandoned"],
+        ),
+        (
+            "leaving it at rest: the next rep counts",
+            frames((120, 1), (OUT, 0.5), (120, 1), (170, 1), (120, 1)),
+            1,
+            ["started", "top", "completed"],
+        ),
+    ],
+)
+def test_rep_counter_abandon(name, values, completed, kinds):
+    counter, events = RepCounter(REP), []
+    for i, v in enumerate(values):
+        t = i / FPS
+        events += [e.kind for e in (counter.abandon(t) if v == OUT else counter.update(t, v))]
+    assert counter.completed == completed, name
+    assert events == kinds, name
+
+
 def test_rep_counter_direction_down():
     down = RepSpec(measure="x", direction="down", rest=60, start=50, top_enter=35, top_exit=42)
     counter, events = run_reps(frames((70, 1), (30, 1), (70, 1)), down)

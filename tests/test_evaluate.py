@@ -2,7 +2,14 @@
 
 import pytest
 
-from posecheck.evaluate import FOOTAGE_TARGETS, check, format_table, score_clip
+from posecheck.evaluate import (
+    FOOTAGE_TARGETS,
+    CrossResult,
+    check,
+    format_cross,
+    format_table,
+    score_clip,
+)
 
 
 def summary(reps=None, holds=(), cues=()):
@@ -106,3 +113,20 @@ def test_table_totals_and_footage_targets():
         "all clips: reps exact 2/3, within one 2/3; holds within 0.5 s 0/1, within 1.5 s 1/1"
     )
     assert check(scores, FOOTAGE_TARGETS) == ["bridge/side: reps within one on 67% < 80%"]
+
+
+def test_cross_table_names_what_fooled_each_exercise():
+    results = [
+        CrossResult("a.mp4", "cobra", "bridge", reps=0, holds=0, started=False),
+        CrossResult("b.mp4", "spine_twist", "bridge", reps=1, holds=1, started=True),
+        CrossResult("c.mp4", "other: squat", "bridge", reps=0, holds=0, started=True),
+        CrossResult("d.mp4", "bridge", "spine_twist", reps=0, holds=2, started=True),
+    ]
+    lines = format_cross(results).splitlines()
+    bridge = next(x for x in lines if x.startswith("bridge"))
+    assert bridge.split()[1:4] == ["3", "66.7%", "33.3%"]
+    assert bridge.endswith("spine_twist")
+    assert next(x for x in lines if x.startswith("spine_twist")).endswith("bridge")
+    assert lines[-1] == (
+        "asked as another exercise: nothing counted on 2/4; starting position refused on 1/4"
+    )

@@ -128,6 +128,23 @@ def test_bridge_never_starts_counting_from_the_wrong_position():
     assert "never reached" in summary["setup"]["message"]
 
 
+def face_down(t):
+    """The supine rest pose with the face turned to the floor, as when lying on the front."""
+    pose = rest(t)
+    ear = pose.xy[Landmark.LEFT_EAR]
+    return with_points(pose, {"nose": (ear[0] - 8, ear[1] + 20)})
+
+
+@pytest.mark.parametrize(
+    "exercise", ["bridge", "knee_to_chest", "hamstring_stretch", "pelvic_tilt", "spine_twist"]
+)
+def test_lying_on_the_back_exercises_need_the_face_up(exercise):
+    assert play(exercise, [(rest, 1)]).summary()["setup"]["passed"]
+    summary = play(exercise, [(face_down, 3)]).summary()
+    assert not summary["setup"]["passed"]
+    assert "never reached" in summary["setup"]["message"]
+
+
 def test_setup_says_when_nobody_is_there():
     s = play("bridge", [(nobody, 1), (rest, 1)])
     msgs = s.summary()["setup_messages"]
@@ -264,6 +281,31 @@ def test_pelvic_tilt_turning_into_a_bridge_is_not_a_tilt():
     summary = _tilt_play([(128, 2), (132, 1.2), (128, 1.5), (150, 1.2), (128, 1.5)])
     assert summary["reps"]["total"] == 1
     assert summary["partial_reps"][0]["reason"].startswith("Tilt your pelvis, don't lift")
+
+
+def test_pelvic_tilt_with_a_foot_off_the_floor_is_not_a_tilt():
+    # A leg lifted and put back (a dead bug) opens and closes the hip angle: no tilt; the
+    # tilt after it, both feet down again, counts.
+    def play_with_leg(segments):
+        session = ExerciseSession(load_spec("pelvic_tilt"))
+        t = 0.0
+        for hip, seconds, leg_up in segments:
+            for _ in range(int(round(seconds * FPS))):
+                pose = supine(hip_deg=hip, knee_deg=80, t=t)
+                if leg_up:
+                    knee = pose.xy[Landmark.LEFT_HIP] + (0, -130)
+                    pose = with_points(pose, {"left_knee": knee, "left_ankle": knee + (90, 0)})
+                session.update(pose)
+                t += 1 / FPS
+        session.finish()
+        return session.summary()
+
+    summary = play_with_leg([(128, 2, False), (120, 1.5, True), (134, 1.2, False), (128, 2, False)])
+    assert summary["reps"]["total"] == 0
+    summary = play_with_leg(
+        [(128, 2, False), (120, 1.5, True), (128, 2, False), (132, 1.2, False), (128, 1.5, False)]
+    )
+    assert summary["reps"]["total"] == 1
 
 
 def test_pelvic_tilt_says_when_the_view_cannot_resolve_it():

@@ -68,6 +68,21 @@ def _with(path_keys, value):
             ["hip_lin < 150"],
             r"uses unknown measure 'hip_lin'; did you mean 'hip_line'\?",
         ),
+        (
+            ["measures", "hip_line"],
+            {"angle": ["shoulder", "hip", "knee"], "sides": "both"},
+            r"measures\.hip_line\.sides='both': allowed values are each, mean, min, max",
+        ),
+        (
+            ["measures", "hip_line"],
+            {"angle": ["left_shoulder", "left_hip", "left_knee"], "sides": "mean"},
+            r"measures\.hip_line\.sides: 'mean' needs side-less joints like 'hip'",
+        ),
+        (
+            ["count", "reps", "require"],
+            ["feet_up < 0.2"],
+            r"count\.reps\.require.*unknown measure 'feet_up'",
+        ),
         (["start", "position"], ["__import__('os') < 1"], r"cannot read condition"),
         (["start", "message"], KeyError, r"start: missing required key 'message'"),
         (

@@ -128,7 +128,10 @@ def build_script(spec: ClipSpec, body: Body, rng: np.random.Generator) -> m.Scri
                 1.4,
             )
         else:  # the fault: the tilt turns into a bridge lift
-            good = m.supine(body, pelvis_dy=0.025, arch=-0.02, thigh_shift=0.05)
+            # The tilt as a side camera sees it on real footage: the hips do not rise,
+            # the feet stay planted, the pelvis rolls and the body eases up the mat, so
+            # the hip angle opens 3-4 degrees and the thighs flatten about 3 degrees.
+            good = m.supine(body, pelvis_dy=0.003, arch=-0.02, slide=0.035)
             bad, cue, up, down = (
                 m.supine(body, lift_deg=_bridge_lift(body) * 0.8),
                 "dont_lift_hips",

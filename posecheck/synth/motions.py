@@ -143,19 +143,20 @@ def supine(
     feet_x: float = -0.42,
     arch: float = 0.01,
     pelvis_dy: float = 0.0,
-    thigh_shift: float = 0.0,
     arms: str = "sides",
+    slide: float = 0.0,
 ) -> Pose:
     """On the back, head to +x, knees bent, feet flat at ``feet_x``. ``lift_deg`` tilts the
-    torso up from the shoulders (a bridge lifts the hips, the shoulders stay down)."""
-    shoulder = (body.torso, FLOOR_SHOULDER)
+    torso up from the shoulders (a bridge lifts the hips, the shoulders stay down);
+    ``slide`` moves the body (not the feet) towards the head."""
+    shoulder = (body.torso + slide, FLOOR_SHOULDER)
     a = math.radians(lift_deg)
     pelvis = (
         shoulder[0] - body.torso * math.cos(a),
         shoulder[1] + body.torso * math.sin(a) + pelvis_dy,
     )
     torso = math.degrees(math.atan2(shoulder[1] - pelvis[1], shoulder[0] - pelvis[0]))
-    ankle = (feet_x + thigh_shift, 0.075)
+    ankle = (feet_x, 0.075)
     legs = {s: _legs_to(body, pelvis, ankle, -1.0) for s in SIDES}
     if arms == "sides":
         arm = {s: Limb((180.0 + lift_deg * 0.3, 12.0), (180.0, 10.0)) for s in SIDES}
