@@ -302,6 +302,7 @@ def test_pelvic_tilt_with_a_foot_off_the_floor_is_not_a_tilt():
 
     summary = play_with_leg([(128, 2, False), (120, 1.5, True), (134, 1.2, False), (128, 2, False)])
     assert summary["reps"]["total"] == 0
+    assert [c["id"] for c in summary["cues"]] == ["feet_down"]
     summary = play_with_leg(
         [(128, 2, False), (120, 1.5, True), (128, 2, False), (132, 1.2, False), (128, 1.5, False)]
     )
