@@ -122,19 +122,21 @@ def draw_skeleton(img: np.ndarray, pose: PoseFrame, style: OverlayStyle = Overla
             cv2.circle(img, tuple(np.int32(xy[lm])), r, (0, 0, 0), 1, cv2.LINE_AA)
 
 
-def _fmt(name: str, value: float, kind: str) -> str:
+def _fmt(name: str, value: float, kind: str, signed: bool = False) -> str:
     if kind in ("angle", "elevation", "inclination"):
-        return f"{name} {value:.0f}"
-    return f"{name} {value:.2f}"
+        return f"{name} {value:+.0f}" if signed else f"{name} {value:.0f}"
+    return f"{name} {value:+.2f}" if signed else f"{name} {value:.2f}"
 
 
 def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle) -> None:
     if not state.pose.present:
         return
     u = _unit(img) * style.text_scale
+    vis = state.pose.visibility
     side = state.side or (
-        "left" if state.pose.visibility[11] >= state.pose.visibility[12] else "right"
+        "left" if vis[Landmark.LEFT_SHOULDER] >= vis[Landmark.RIGHT_SHOULDER] else "right"
     )
+    relative = spec.reps.measure if spec.reps is not None and spec.reps.relative else None
     for name, value in state.measures.items():
         if value != value:
             continue
@@ -143,7 +145,7 @@ def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyl
         if p is None:
             continue
         x = state.pose.image_size[0] - 1 - p[0] if style.mirrored else p[0]
-        label = _fmt(m.label or name, value, m.kind)
+        label = _fmt(m.label or name, value, m.kind, signed=name == relative)
         thick = max(1, int(2 * u))
         tw, th, _ = _text_size(label, 0.7 * u, thick)
         # Keep the label inside the picture.

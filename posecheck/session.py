@@ -479,6 +479,9 @@ class ExerciseSession:
         shown = {}
         for name in spec.show:
             shown[name] = values.get(name)
+            if spec.reps is not None and spec.reps.relative and name == spec.reps.measure:
+                # counted from the person's resting value: show it that way
+                shown[name] -= self._baseline if self._baseline is not None else math.nan
         return FrameState(
             timestamp_s=t,
             pose=pose,
