@@ -514,17 +514,21 @@ class ExerciseSession:
             raw, ref = values.values[k], self._start_ref.get(k, float("nan"))
             how = self.spec.measures[k.rpartition(".")[2]].from_start
             if how == "peak_ratio":
-                ref = self._peak(k, raw, ref)
+                when = self.spec.measures[k.rpartition(".")[2]].peak_when
+                ref = self._peak(k, raw, ref, rising=not when or values.test(when) is True)
             if how in ("ratio", "peak_ratio"):
                 values.values[k] = raw / ref if ref and ref == ref else float("nan")
             else:
                 values.values[k] = raw - ref
 
-    def _peak(self, key: str, raw: float, start: float) -> float:
+    def _peak(self, key: str, raw: float, start: float, rising: bool = True) -> float:
         """The highest value held for PEAK_HELD_FRAMES frames in a row since the start
-        (a median over them, so that a glitch does not count), at least ``start``."""
+        (a median over them, so that a glitch does not count), at least ``start``; frames
+        where it may not rise (``peak_when`` false) break the run."""
         recent = self._peak_recent.setdefault(key, deque(maxlen=PEAK_HELD_FRAMES))
-        if raw == raw:
+        if not rising:
+            recent.clear()
+        elif raw == raw:
             recent.append(raw)
         peak = self._peaks.get(key, start)
         if len(recent) == recent.maxlen:

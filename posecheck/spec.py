@@ -145,6 +145,9 @@ class Measure:
     # both sides make together (less landmark noise; evens out a side the model reads worse);
     # "min" / "max": both read the smaller / larger one (e.g. the higher of the two feet)
     sides: str = "each"
+    # ``peak_ratio`` only: the peak rises only on frames where these hold (e.g. both legs
+    # together: one leg raised on its own is not the position the movement starts from)
+    peak_when: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -424,6 +427,7 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         "absolute": False,
         "from_start": False,
         "sides": False,
+        "peak_when": False,
     }
     r = _Reader(data, where, allowed)
     kinds = [k for k in MEASURE_KINDS if k in data]
@@ -456,6 +460,7 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         if "from_start" in data
         else "",
         sides=sides,
+        peak_when=r.conditions("peak_when", required=False),
     )
 
 
@@ -535,6 +540,11 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             raise SpecError(f"{top.at('measures')}.{name}: names are lower_case_words")
         measures[name] = _measure(name, m, f"{top.at('measures')}.{name}")
     names = set(measures)
+    for name, m in measures.items():
+        where = f"{top.at('measures')}.{name}.peak_when"
+        if m.peak_when and m.from_start != "peak_ratio":
+            raise SpecError(f"{where}: only a 'from_start: peak_ratio' measure has a peak")
+        _check_refs(m.peak_when, names, where)
 
     s = _Reader(
         top.get("start"), top.at("start"), {"position": True, "message": True, "hold_s": False}

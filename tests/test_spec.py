@@ -79,6 +79,11 @@ def _with(path_keys, value):
             r"measures\.hip_line\.sides: 'mean' needs side-less joints like 'hip'",
         ),
         (
+            ["measures", "hip_line"],
+            {"angle": ["shoulder", "hip", "knee"], "peak_when": ["knee_bend < 100"]},
+            r"measures\.hip_line\.peak_when: only a 'from_start: peak_ratio' measure",
+        ),
+        (
             ["count", "reps", "require"],
             ["feet_up < 0.2"],
             r"count\.reps\.require.*unknown measure 'feet_up'",
