@@ -105,6 +105,11 @@ def load_or_compute_poses(
     return poses
 
 
+def _usable_spans(entry: dict) -> list[tuple[float, float]] | None:
+    """The clip's labelled usable spans, None for the whole clip."""
+    return [tuple(x) for x in entry.get("usable") or []] or None
+
+
 def run_session(
     spec: ExerciseSpec, poses: list[PoseFrame], spans: list[tuple[float, float]] | None = None
 ) -> dict:
@@ -229,7 +234,7 @@ def evaluate_folder(
         if progress:
             progress(i, len(clips), entry["file"])
         poses = load_or_compute_poses(entry["path"], None, use_cache)
-        spans = [tuple(x) for x in entry.get("usable") or []] or None
+        spans = _usable_spans(entry)
         summary = run_session(specs[ex], poses, spans)
         inside = [
             p for p in poses if spans is None or any(a <= p.timestamp_s <= b for a, b in spans)
@@ -274,7 +279,7 @@ def cross_folder(
         if progress:
             progress(i, len(clips), entry["file"])
         poses = load_or_compute_poses(entry["path"], None, use_cache)
-        spans = [tuple(x) for x in entry.get("usable") or []] or None
+        spans = _usable_spans(entry)
         for ex, spec in specs.items():
             if ex == entry.get("exercise"):
                 continue

@@ -123,9 +123,9 @@ def draw_skeleton(img: np.ndarray, pose: PoseFrame, style: OverlayStyle = Overla
 
 
 def _fmt(name: str, value: float, kind: str, signed: bool = False) -> str:
-    if kind in ("angle", "elevation", "inclination"):
-        return f"{name} {value:+.0f}" if signed else f"{name} {value:.0f}"
-    return f"{name} {value:+.2f}" if signed else f"{name} {value:.2f}"
+    sign = "+" if signed else ""
+    digits = 0 if kind in ("angle", "elevation", "inclination") else 2
+    return f"{name} {value:{sign}.{digits}f}"
 
 
 def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle) -> None:
@@ -136,7 +136,6 @@ def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyl
     side = state.side or (
         "left" if vis[Landmark.LEFT_SHOULDER] >= vis[Landmark.RIGHT_SHOULDER] else "right"
     )
-    relative = spec.reps.measure if spec.reps is not None and spec.reps.relative else None
     for name, value in state.measures.items():
         if value != value:
             continue
@@ -145,7 +144,7 @@ def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyl
         if p is None:
             continue
         x = state.pose.image_size[0] - 1 - p[0] if style.mirrored else p[0]
-        label = _fmt(m.label or name, value, m.kind, signed=name == relative)
+        label = _fmt(m.label or name, value, m.kind, signed=name == spec.relative_measure)
         thick = max(1, int(2 * u))
         tw, th, _ = _text_size(label, 0.7 * u, thick)
         # Keep the label inside the picture.

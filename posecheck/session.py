@@ -438,9 +438,10 @@ class ExerciseSession:
                     st.setup_clear_s,
                 )
 
-        if spec.reps is not None and spec.reps.relative and not self._out_of_place(values, t):
+        out_of_place = self._out_of_place(values, t)
+        if spec.relative_measure and not out_of_place:
             # The resting baseline is learnt from the first frames on, setup included.
-            self._relative(values.get(spec.reps.measure), t)
+            self._relative(values.get(spec.relative_measure), t)
         phase = "setup"
         hold_status = None
         if self.stage is Stage.COUNTING and spec.resolution is not None and self.resolution is None:
@@ -449,7 +450,7 @@ class ExerciseSession:
             # A hidden body part pauses counting, but a cue whose own landmarks can be
             # seen still speaks (measures on hidden landmarks are unknown anyway).
             cues_usable = setup_ok or all(pid == "not_visible" for pid, _ in problems)
-            phase = self._count(values, side, t, events, setup_ok, cues_usable)
+            phase = self._count(values, side, t, events, setup_ok, cues_usable, out_of_place)
             if self.hold_timer is not None:
                 hs = None
                 if spec.has_sides:
@@ -479,7 +480,7 @@ class ExerciseSession:
         shown = {}
         for name in spec.show:
             shown[name] = values.get(name)
-            if spec.reps is not None and spec.reps.relative and name == spec.reps.measure:
+            if name == spec.relative_measure:
                 # counted from the person's resting value: show it that way
                 shown[name] -= self._baseline if self._baseline is not None else math.nan
         return FrameState(
@@ -512,10 +513,11 @@ class ExerciseSession:
             return
         for k in keys:
             raw, ref = values.values[k], self._start_ref.get(k, float("nan"))
-            how = self.spec.measures[k.rpartition(".")[2]].from_start
+            m = self.spec.measures[k.rpartition(".")[2]]
+            how = m.from_start
             if how == "peak_ratio":
-                when = self.spec.measures[k.rpartition(".")[2]].peak_when
-                ref = self._peak(k, raw, ref, rising=not when or values.test(when) is True)
+                rising = not m.peak_when or values.test(m.peak_when) is True
+                ref = self._peak(k, raw, ref, rising=rising)
             if how in ("ratio", "peak_ratio"):
                 values.values[k] = raw / ref if ref and ref == ref else float("nan")
             else:
@@ -583,6 +585,7 @@ class ExerciseSession:
         events: list,
         usable: bool,
         cues_usable: bool,
+        out_of_place: bool,
     ) -> str:
         spec = self.spec
         phase = "rest"
@@ -619,7 +622,7 @@ class ExerciseSession:
             top = values.get(spec.reps.top_measure) if usable and spec.reps.top_measure else None
             if spec.reps.relative:
                 value = value - self._baseline if self._baseline is not None else nan
-            if self._out_of_place(values, t):
+            if out_of_place:
                 self.reps_counter.abandon(t)
                 return self.reps_counter.state.value
             for ev in self.reps_counter.update(t, value, top):

@@ -298,12 +298,16 @@ class ExerciseSpec:
     view_note: str = ""
     show: tuple[str, ...] = ()  # measures drawn in the overlay
     resolution: ResolutionSpec | None = None
-    resolution: ResolutionSpec | None = None
     path: Path | None = field(default=None, compare=False)
 
     @property
     def has_sides(self) -> bool:
         return self.sides.mode == "each"
+
+    @property
+    def relative_measure(self) -> str | None:
+        """The rep measure when reps count from the person's resting value, else None."""
+        return self.reps.measure if self.reps is not None and self.reps.relative else None
 
     def cue(self, cue_id: str) -> Cue | RepCue | None:
         for c in (*self.cues, *self.rep_cues):
