@@ -283,30 +283,28 @@ def test_pelvic_tilt_turning_into_a_bridge_is_not_a_tilt():
     assert summary["partial_reps"][0]["reason"].startswith("Tilt your pelvis, don't lift")
 
 
+def tilt_pose(hip_deg, leg_up=False):
+    """A pelvic-tilt pose builder: hook lying at ``hip_deg``, the left leg lifted or not."""
+
+    def build(t):
+        pose = supine(hip_deg=hip_deg, knee_deg=80, t=t)
+        if not leg_up:
+            return pose
+        knee = pose.xy[Landmark.LEFT_HIP] + (0, -130)
+        return with_points(pose, {"left_knee": knee, "left_ankle": knee + (90, 0)})
+
+    return build
+
+
 def test_pelvic_tilt_with_a_foot_off_the_floor_is_not_a_tilt():
     # A leg lifted and put back (a dead bug) opens and closes the hip angle: no tilt; the
     # tilt after it, both feet down again, counts.
-    def play_with_leg(segments):
-        session = ExerciseSession(load_spec("pelvic_tilt"))
-        t = 0.0
-        for hip, seconds, leg_up in segments:
-            for _ in range(int(round(seconds * FPS))):
-                pose = supine(hip_deg=hip, knee_deg=80, t=t)
-                if leg_up:
-                    knee = pose.xy[Landmark.LEFT_HIP] + (0, -130)
-                    pose = with_points(pose, {"left_knee": knee, "left_ankle": knee + (90, 0)})
-                session.update(pose)
-                t += 1 / FPS
-        session.finish()
-        return session.summary()
-
-    summary = play_with_leg([(128, 2, False), (120, 1.5, True), (134, 1.2, False), (128, 2, False)])
+    leg_up = [(tilt_pose(128), 2), (tilt_pose(120, leg_up=True), 1.5)]
+    summary = play("pelvic_tilt", [*leg_up, (tilt_pose(134), 1.2), (tilt_pose(128), 2)]).summary()
     assert summary["reps"]["total"] == 0
     assert [c["id"] for c in summary["cues"]] == ["feet_down"]
-    summary = play_with_leg(
-        [(128, 2, False), (120, 1.5, True), (128, 2, False), (132, 1.2, False), (128, 1.5, False)]
-    )
-    assert summary["reps"]["total"] == 1
+    segments = [*leg_up, (tilt_pose(128), 2), (tilt_pose(132), 1.2), (tilt_pose(128), 1.5)]
+    assert play("pelvic_tilt", segments).summary()["reps"]["total"] == 1
 
 
 def test_pelvic_tilt_says_when_the_view_cannot_resolve_it():
