@@ -365,3 +365,30 @@ def test_spine_twist_sides_from_a_side_view(name, segments, holds):
     assert [h["side"] for h in got] == [h[0] for h in holds]
     for h, (_, want) in zip(got, holds):
         assert h["end_s"] - h["start_s"] == pytest.approx(want, abs=0.4)
+
+
+def shoulder_lifted(build, px):
+    """``build`` with the left shoulder raised ``px`` off the floor (the right stays down)."""
+
+    def lifted(t):
+        pose = build(t)
+        x, y = pose.xy[Landmark.LEFT_SHOULDER]
+        return with_points(pose, {"left_shoulder": (x, y - px)})
+
+    return lifted
+
+
+SHOULDER_CASES = [
+    # name, shoulder lift in pixels (torso 170 px) during 2 s of the hold, cue expected
+    ("both shoulders stay down", 0, False),
+    ("a shoulder lifted a little (2 cm)", 10, False),
+    ("a shoulder lifted off the floor", 45, True),
+]
+
+
+@pytest.mark.parametrize("name, px, fires", SHOULDER_CASES, ids=[c[0] for c in SHOULDER_CASES])
+def test_spine_twist_shoulder_off_the_floor(name, px, fires):
+    hold = twisted(0.75)
+    segments = [(knees_up, 2), (hold, 2), (shoulder_lifted(hold, px), 2), (hold, 2), (knees_up, 2)]
+    cues = play("spine_twist", segments).summary()["cues"]
+    assert ("shoulders_down" in {c["id"] for c in cues}) is fires
