@@ -392,3 +392,25 @@ def test_spine_twist_shoulder_off_the_floor(name, px, fires):
     segments = [(knees_up, 2), (hold, 2), (shoulder_lifted(hold, px), 2), (hold, 2), (knees_up, 2)]
     cues = play("spine_twist", segments).summary()["cues"]
     assert ("shoulders_down" in {c["id"] for c in cues}) is fires
+
+
+HUG_CASES = [
+    # name, hugged leg, hip angle of the hugged leg (deg)
+    ("left knee hugged", "left", 50),
+    ("right knee hugged", "right", 50),
+    ("right knee half-way to the chest", "right", 70),
+]
+
+
+@pytest.mark.parametrize("name, side, hip_deg", HUG_CASES, ids=[c[0] for c in HUG_CASES])
+def test_a_knee_hug_is_not_a_spine_twist_hold(name, side, hip_deg):
+    # One knee at the chest, the other still bent: from the side the knee facing the camera
+    # sits low, like knees lowered away; the knees being apart says it is not a twist.
+    def hug(t):
+        return knee_hug(side, hip_deg=hip_deg, t=t)
+
+    summary = play(
+        "spine_twist", [(hook_lying, 1), (knees_up, 2), (hug, 5), (knees_up, 2)]
+    ).summary()
+    assert summary["holds"] == []
+    assert summary["reps"]["total"] == 0
