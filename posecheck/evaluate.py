@@ -169,6 +169,8 @@ def score_clip(entry: dict, summary: dict, usable_frames: tuple[int, int]) -> Cl
     if gt_reps is not None:
         pred = reps_pred["total"] if reps_pred["total"] is not None else len(summary["holds"])
         s.rep_error = int(pred - gt_reps)
+    faults = entry.get("faults") or []
+    pausing = {c.id for c in load_spec(exercise).cues if c.pauses_hold} if faults else set()
     for gh in entry.get("holds") or []:
         cands = [
             h
@@ -181,10 +183,17 @@ def score_clip(entry: dict, summary: dict, usable_frames: tuple[int, int]) -> Cl
             best = max(
                 cands, key=lambda h: _overlap(h["start_s"], h["end_s"], gh["start_s"], gh["end_s"])
             )
-            s.hold_errors.append(abs((best["end_s"] - best["start_s"]) - gt_d))
+            # The time the person is told they held. A form fault whose cue pauses the hold
+            # clock may or may not be taken off it (the cue speaks after a moment).
+            off = sum(
+                _overlap(f["start_s"], f["end_s"], gh["start_s"], gh["end_s"])
+                for f in faults
+                if f["cue"] in pausing
+            )
+            held = best["duration_s"]
+            s.hold_errors.append(max(0.0, gt_d - off - held, held - gt_d))
         else:
             s.hold_errors.append(gt_d)
-    faults = entry.get("faults") or []
     s.faults_total = len(faults)
     for f in faults:
         hit = any(

@@ -265,6 +265,12 @@ class ExerciseSession:
         known = [(n, x) for x, n in counts.items() if x != "unknown" and n > 0]
         return max(known)[1] if known else "unknown"
 
+    def _count_readable(self, values: MeasureValues) -> bool:
+        """Whether what the count reads now (hold position or rep measure) can be seen."""
+        if self.reps_counter is not None:
+            return values.get(self.spec.reps.measure) == values.get(self.spec.reps.measure)
+        return values.test(self.spec.hold.position) is not None
+
     def _missing_parts(self, pose: PoseFrame, side: str | None) -> tuple[list[str], list[str]]:
         """Body parts the exercise needs that are out of frame / not visible."""
         vis = self.settings.visibility
@@ -372,6 +378,13 @@ class ExerciseSession:
             problems.append(("turn_side_on", "Turn side-on to the camera"))
         elif spec.view == "front" and view == "side":
             problems.append(("face_camera", "Face the camera, or put it at your feet"))
+        if (
+            self.stage is Stage.COUNTING
+            and problems
+            and all(pid == "not_visible" for pid, _ in problems)
+            and self._count_readable(values)
+        ):
+            problems = []  # a hidden part the count does not read: feet behind the knees
         setup_ok = not problems
         paused = False
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ _OPS = ("<=", ">=", "<", ">")
 _NAME = r"(?:(?:other|near|left|right)\.)?[a-z_][a-z0-9_]*"
 _NUM = r"-?\d+(?:\.\d+)?"
 _SIMPLE = re.compile(rf"^\s*({_NAME})\s*(<=|>=|<|>)\s*({_NUM})\s*$")
+_IF_SEEN = re.compile(r"\s*\(if seen\)\s*$")
 _RANGE = re.compile(rf"^\s*({_NUM})\s*(<=|<)\s*({_NAME})\s*(<=|<)\s*({_NUM})\s*$")
 
 
@@ -66,7 +67,8 @@ class Condition:
 
     ``measure`` may be prefixed ``other.`` (the non-working side), ``near.`` (the side
     facing the camera: in a side view the far limbs are often hidden), ``left.`` or
-    ``right.``.
+    ``right.``. Suffixed ``(if seen)``, an unknown value passes instead of leaving the
+    whole test unknown: for a check that cannot be made in some views.
     """
 
     measure: str
@@ -75,11 +77,12 @@ class Condition:
     low_inclusive: bool = False
     high_inclusive: bool = False
     text: str = ""
+    if_seen: bool = False
 
     def test(self, value: float) -> bool | None:
-        """True/False, or None when the value is unknown (NaN)."""
+        """True/False, or None when the value is unknown (NaN; True if ``if_seen``)."""
         if value is None or value != value:
-            return None
+            return True if self.if_seen else None
         if self.low is not None and (
             value < self.low or (value == self.low and not self.low_inclusive)
         ):
@@ -100,6 +103,9 @@ def parse_condition(text: str, where: str) -> Condition:
         raise SpecError(
             f"{where}: a condition must be a string like 'hip_line > 165', got {text!r}"
         )
+    bare = _IF_SEEN.sub("", text)
+    if bare != text:
+        return replace(parse_condition(bare, where), if_seen=True, text=text.strip())
     m = _SIMPLE.match(text)
     if m:
         name, op, num = m.group(1), m.group(2), float(m.group(3))
@@ -121,7 +127,8 @@ def parse_condition(text: str, where: str) -> Condition:
         )
     raise SpecError(
         f"{where}: cannot read condition {text!r}; write 'measure > number', "
-        "'measure <= number' or 'low < measure < high' (measure may start with other., near., left. or right.)"
+        "'measure <= number' or 'low < measure < high' (measure may start with other., near., "
+        "left. or right.; '(if seen)' at the end lets an unknown value pass)"
     )
 
 

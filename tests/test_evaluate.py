@@ -15,7 +15,11 @@ from posecheck.evaluate import (
 def summary(reps=None, holds=(), cues=()):
     return {
         "reps": {"total": reps, "left": None, "right": None},
-        "holds": [{"side": s, "start_s": a, "end_s": b} for s, a, b in holds],
+        # (side, start, end[, time held]): the clock may have stopped for a while
+        "holds": [
+            {"side": h[0], "start_s": h[1], "end_s": h[2], "duration_s": (h + (h[2] - h[1],))[3]}
+            for h in holds
+        ],
         "cues": [{"id": i, "start_s": a, "end_s": b} for i, a, b in cues],
     }
 
@@ -51,6 +55,42 @@ def label(exercise="bridge", reps=None, holds=(), faults=None):
             None,
             [10.0],
             0,
+            False,
+        ),
+        (
+            "the clock stopped for 4 s of the hold: scored by the time held",
+            label(holds=[("left", 2.0, 12.0)]),
+            summary(holds=[("left", 2.0, 12.0, 6.0)]),
+            None,
+            [4.0],
+            0,
+            False,
+        ),
+        (
+            "a fault whose cue pauses the clock may come off the time held",
+            label("spine_twist", holds=[("left", 2.0, 12.0)], faults=[("shoulders_down", 5, 8)]),
+            summary(holds=[("left", 2.0, 12.0, 7.0)], cues=[("shoulders_down", 5, 8)]),
+            None,
+            [0.0],
+            1,
+            False,
+        ),
+        (
+            "... or not, but no more than that",
+            label("spine_twist", holds=[("left", 2.0, 12.0)], faults=[("shoulders_down", 5, 8)]),
+            summary(holds=[("left", 2.0, 12.0, 6.0)], cues=[("shoulders_down", 5, 8)]),
+            None,
+            [1.0],
+            1,
+            False,
+        ),
+        (
+            "a fault whose cue does not pause the clock stays on it",
+            label("spine_twist", holds=[("left", 2.0, 12.0)], faults=[("knees_together", 5, 8)]),
+            summary(holds=[("left", 2.0, 12.0, 7.0)], cues=[("knees_together", 5, 8)]),
+            None,
+            [3.0],
+            1,
             False,
         ),
         (

@@ -414,3 +414,34 @@ def test_a_knee_hug_is_not_a_spine_twist_hold(name, side, hip_deg):
     ).summary()
     assert summary["holds"] == []
     assert summary["reps"]["total"] == 0
+
+
+def hiding(build, *names):
+    """``build`` with these landmarks (full names) not visible."""
+
+    def hidden(t):
+        pose = build(t)
+        vis = pose.visibility.copy()
+        for name in names:
+            vis[Landmark[name.upper()]] = 0.0
+        return PoseFrame(pose.timestamp_s, pose.image_size, pose.xy, pose.world, vis)
+
+    return hidden
+
+
+HIDDEN_CASES = [
+    # name, landmarks hidden for the middle 3 s of a 7 s twist hold, held s, message
+    ("nothing hidden", (), 7.0, None),
+    ("feet behind the knees: the hold reads no foot", ("left_ankle", "right_ankle"), 7.0, None),
+    ("knees hidden: the clock stops", ("left_knee", "right_knee"), 4.0, "knees"),
+]
+
+
+@pytest.mark.parametrize("name, hidden, held, part", HIDDEN_CASES, ids=[c[0] for c in HIDDEN_CASES])
+def test_a_hidden_body_part_stops_the_clock_only_if_the_hold_reads_it(name, hidden, held, part):
+    hold = twisted(0.75)
+    segments = [(knees_up, 2), (hold, 2), (hiding(hold, *hidden), 3), (hold, 2), (knees_up, 2)]
+    summary = play("spine_twist", segments).summary()
+    assert [h["duration_s"] for h in summary["holds"]] == [pytest.approx(held, abs=0.4)]
+    messages = [m["message"] for m in summary["setup_messages"] if m["start_s"] > 2]
+    assert messages == ([f"Make sure your {part} can be seen"] if part else [])

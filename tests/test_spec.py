@@ -5,7 +5,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from posecheck.spec import SpecError, list_specs, load_spec, load_spec_file, spec_ids, specs_dir
+from posecheck.spec import (
+    SpecError,
+    list_specs,
+    load_spec,
+    load_spec_file,
+    parse_condition,
+    spec_ids,
+    specs_dir,
+)
 
 BRIDGE = yaml.safe_load((specs_dir() / "bridge.yaml").read_text())
 
@@ -161,3 +169,30 @@ def test_bad_hold_settle_gives_its_message(tmp_path: Path, settle, message):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(SpecError, match=message):
         load_spec_file(path)
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "text, value, expected",
+    [
+        ("knee_gap < 0.8", 0.5, True),
+        ("knee_gap < 0.8", 0.9, False),
+        ("knee_gap < 0.8", NAN, None),  # unknown: the whole test is unknown
+        ("knee_gap < 0.8 (if seen)", 0.5, True),
+        ("knee_gap < 0.8 (if seen)", 0.9, False),
+        ("knee_gap < 0.8 (if seen)", NAN, True),  # cannot be seen: passes
+        ("0.57 <= near.knee_rel < 0.88 (if seen)", 0.57, True),
+        ("0.57 <= near.knee_rel < 0.88 (if seen)", 0.88, False),
+    ],
+)
+def test_condition(text, value, expected):
+    assert parse_condition(text, "test").test(value) is expected
+
+
+def test_condition_if_seen_keeps_its_measure():
+    c = parse_condition("0.57 <= near.knee_rel < 0.88 (if seen)", "test")
+    assert (c.measure, c.base_measure, c.if_seen) == ("near.knee_rel", "knee_rel", True)
+    with pytest.raises(SpecError, match="cannot read condition"):
+        parse_condition("knee_gap < 0.8 (if hidden)", "test")
