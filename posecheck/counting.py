@@ -367,7 +367,8 @@ class HoldTimer:
     The clock runs only while in position with the right form (``form_ok``); leaving the
     position for less than ``grace_s`` (a wobble) does not end the hold, and the wobble
     counts as held. Unknown position (``None``: the landmarks cannot be seen) pauses the
-    clock without ending the hold. Holds shorter than ``min_hold_s`` are discarded.
+    clock without ending the hold. Holds shorter than ``min_hold_s`` are discarded (the
+    session also drops a hold whose time held, once settled, falls short of it).
 
     Args:
         max_step_s: a gap between frames longer than this adds nothing to the clock.

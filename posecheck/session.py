@@ -734,6 +734,9 @@ class ExerciseSession:
             self._set_message("Target reached: release", ev.t_s)
         elif ev.kind == "ended":
             ev = HoldEvent(ev.kind, ev.t_s, self._settled(ev.hold))
+            if ev.hold.held_s < spec.hold.min_hold_s:  # never settled (or paused) long enough
+                self._hold_side = None
+                return
             if spec.has_sides and self._hold_side_votes:
                 side = self._hold_side_votes.most_common(1)[0][0]
             target = spec.targets.hold_s

@@ -187,6 +187,13 @@ KNEE_CASES = [
         [("left", 5.0)],
         {"other_foot_flat"},
     ),
+    (
+        "other foot up all along: the clock hardly ran, no hold",
+        [(lying, 1), (hug("left", other_foot_up=120), 5), (lying, 1)],
+        {"left": 0, "right": 0},
+        [],
+        {"other_foot_flat"},
+    ),
 ]
 
 
