@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from posecheck import __version__
@@ -61,9 +62,12 @@ def cmd_exercises(args: argparse.Namespace) -> int:
     for spec in list_specs():
         kind = "holds" if spec.count_kind == "hold" else "reps"
         sides = ", each side" if spec.has_sides else ""
-        print(f"{spec.id:<18} {spec.name:<20} {kind}{sides}; camera: {spec.view}")
-        if spec.targets.text:
-            print(f"{'':<18} target: {spec.targets.text}")
+        print(f"{spec.id:<18} {spec.name:<20} {kind}{sides}")
+        lines = [f"target: {spec.targets.text}"] if spec.targets.text else []
+        lines.append(f"camera: {spec.view_note or spec.view + ' view'}")
+        for text in lines:
+            for line in textwrap.wrap(text, width=70, subsequent_indent="        "):
+                print(f"{'':<18} {line}")
     return 0
 
 

@@ -138,3 +138,4 @@ def test_exercises_lists_the_specs(capsys):
     assert main(["exercises"]) == 0
     out = capsys.readouterr().out
     assert "bridge" in out and "knee_to_chest" in out and "each side" in out
+    assert "camera: Put the camera at floor level, 2-3 m away, at an angle" in out  # knee to chest
