@@ -452,3 +452,19 @@ def test_a_hidden_body_part_stops_the_clock_only_if_the_hold_reads_it(name, hidd
     assert [h["duration_s"] for h in summary["holds"]] == [pytest.approx(held, abs=0.4)]
     messages = [m["message"] for m in summary["setup_messages"] if m["start_s"] > 2]
     assert messages == ([f"Make sure your {part} can be seen"] if part else [])
+
+
+def dead_bug(t):
+    """On the back, knees up over the hips and arms up to the ceiling: a tabletop upside down."""
+    pose = supine(hip_deg=90, knee_deg=90, t=t)
+    moved = {}
+    for side in ("left", "right"):
+        x, y = pose.xy[Landmark[f"{side.upper()}_SHOULDER"]]
+        moved |= {f"{side}_elbow": (x + 5, y - 120), f"{side}_wrist": (x + 8, y - 230)}
+    return with_points(pose, moved)
+
+
+def test_cat_cow_never_starts_on_the_back():
+    s = play("cat_cow", [(dead_bug, 4)])
+    assert s.stage is Stage.SETUP
+    assert s.summary()["setup"]["passed"] is False
