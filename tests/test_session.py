@@ -1,7 +1,7 @@
 """Sessions fed constructed pose sequences: setup, counting, cues, per-side holds."""
 
 import pytest
-from poses import knee_hug, supine, with_points
+from poses import chain, knee_hug, supine, with_points
 
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import Landmark
@@ -468,3 +468,20 @@ def test_cat_cow_never_starts_on_the_back():
     s = play("cat_cow", [(dead_bug, 4)])
     assert s.stage is Stage.SETUP
     assert s.summary()["setup"]["passed"] is False
+
+
+def leg_raised(t):
+    """Feet flat, then the far (right) leg raised straight, 60 degrees up: a hamstring
+    stretch; the near knee stays where it was."""
+    pose = hook_lying(t)
+    hip = tuple(pose.xy[Landmark.RIGHT_HIP])
+    _, knee, ankle = chain(hip, (130.0, 60.0), (120.0, 60.0))
+    return with_points(pose, {"right_knee": knee, "right_ankle": ankle})
+
+
+def test_a_leg_raised_on_its_own_is_not_a_spine_twist_hold():
+    # Feet flat after knees drawn up reads like a small twist away from the camera (README,
+    # "The wrong exercise"); the leg raised from there (4.5-9.5 s) must not be timed.
+    segments = [(hook_lying, 1), (knees_up, 2), (hook_lying, 1.5), (leg_raised, 5), (hook_lying, 2)]
+    holds = play("spine_twist", segments).summary()["holds"]
+    assert all(h["end_s"] <= 5.0 or h["start_s"] >= 9.0 for h in holds)
