@@ -148,7 +148,13 @@ def _overlap(a0, a1, b0, b1) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def score_clip(entry: dict, summary: dict, usable_frames: tuple[int, int]) -> ClipScore:
+def score_clip(
+    entry: dict,
+    summary: dict,
+    usable_frames: tuple[int, int],
+    spec: ExerciseSpec | None = None,
+) -> ClipScore:
+    """``spec``: the clip's exercise (loaded when needed if not given)."""
     exercise = entry.get("exercise") or entry.get("ask_as")
     negative = entry.get("exercise") is None
     seen, total = usable_frames
@@ -170,7 +176,9 @@ def score_clip(entry: dict, summary: dict, usable_frames: tuple[int, int]) -> Cl
         pred = reps_pred["total"] if reps_pred["total"] is not None else len(summary["holds"])
         s.rep_error = int(pred - gt_reps)
     faults = entry.get("faults") or []
-    pausing = {c.id for c in load_spec(exercise).cues if c.pauses_hold} if faults else set()
+    if faults:
+        spec = spec or load_spec(exercise)
+    pausing = {c.id for c in spec.cues if c.pauses_hold} if faults else set()
     for gh in entry.get("holds") or []:
         cands = [
             h
@@ -249,7 +257,7 @@ def evaluate_folder(
             p for p in poses if spans is None or any(a <= p.timestamp_s <= b for a, b in spans)
         ]
         found = sum(p.present for p in inside)
-        scores.append(score_clip(entry, summary, (found, len(inside))))
+        scores.append(score_clip(entry, summary, (found, len(inside)), specs[ex]))
         if verbose:
             print(f"  {entry['file']}: {scores[-1].detail}")
     return scores

@@ -268,7 +268,8 @@ class ExerciseSession:
     def _count_readable(self, values: MeasureValues) -> bool:
         """Whether what the count reads now (hold position or rep measure) can be seen."""
         if self.reps_counter is not None:
-            return values.get(self.spec.reps.measure) == values.get(self.spec.reps.measure)
+            value = values.get(self.spec.reps.measure)
+            return value == value  # not NaN
         return values.test(self.spec.hold.position) is not None
 
     def _missing_parts(self, pose: PoseFrame, side: str | None) -> tuple[list[str], list[str]]:
@@ -378,12 +379,8 @@ class ExerciseSession:
             problems.append(("turn_side_on", "Turn side-on to the camera"))
         elif spec.view == "front" and view == "side":
             problems.append(("face_camera", "Face the camera, or put it at your feet"))
-        if (
-            self.stage is Stage.COUNTING
-            and problems
-            and all(pid == "not_visible" for pid, _ in problems)
-            and self._count_readable(values)
-        ):
+        only_hidden = bool(problems) and all(pid == "not_visible" for pid, _ in problems)
+        if self.stage is Stage.COUNTING and only_hidden and self._count_readable(values):
             problems = []  # a hidden part the count does not read: feet behind the knees
         setup_ok = not problems
         paused = False
@@ -462,7 +459,7 @@ class ExerciseSession:
         if self.stage is Stage.COUNTING:
             # A hidden body part pauses counting, but a cue whose own landmarks can be
             # seen still speaks (measures on hidden landmarks are unknown anyway).
-            cues_usable = setup_ok or all(pid == "not_visible" for pid, _ in problems)
+            cues_usable = setup_ok or only_hidden
             phase = self._count(values, side, t, events, setup_ok, cues_usable, out_of_place)
             if self.hold_timer is not None:
                 hs = None
@@ -726,6 +723,10 @@ class ExerciseSession:
     def _on_hold(self, ev: HoldEvent, events: list) -> None:
         spec = self.spec
         side = self._hold_side if spec.has_sides else None
+        if ev.kind == "ended":
+            ev = HoldEvent(ev.kind, ev.t_s, self._settled(ev.hold))
+            if ev.hold.held_s < spec.hold.min_hold_s:  # never settled (or paused) long enough
+                ev = HoldEvent("discarded", ev.t_s, ev.hold)
         if ev.kind == "started":
             events.append(SessionEvent("hold_started", ev.t_s, side, "Hold"))
             self._switch_to = None
@@ -733,10 +734,6 @@ class ExerciseSession:
             events.append(SessionEvent("target_met", ev.t_s, side, "Time: release"))
             self._set_message("Target reached: release", ev.t_s)
         elif ev.kind == "ended":
-            ev = HoldEvent(ev.kind, ev.t_s, self._settled(ev.hold))
-            if ev.hold.held_s < spec.hold.min_hold_s:  # never settled (or paused) long enough
-                self._hold_side = None
-                return
             if spec.has_sides and self._hold_side_votes:
                 side = self._hold_side_votes.most_common(1)[0][0]
             target = spec.targets.hold_s

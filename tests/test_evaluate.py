@@ -34,6 +34,16 @@ def label(exercise="bridge", reps=None, holds=(), faults=None):
     return entry
 
 
+def twist_label(cue):
+    """A spine twist hold, 2-12 s, with a fault for ``cue`` at 5-8 s."""
+    return label("spine_twist", holds=[("left", 2.0, 12.0)], faults=[(cue, 5, 8)])
+
+
+def twist_report(cue, held):
+    """Its report: the hold found, ``held`` s on the clock, the cue at the fault."""
+    return summary(holds=[("left", 2.0, 12.0, held)], cues=[(cue, 5, 8)])
+
+
 @pytest.mark.parametrize(
     "name, entry, report, rep_error, hold_errors, found, false_alarm",
     [
@@ -68,8 +78,8 @@ def label(exercise="bridge", reps=None, holds=(), faults=None):
         ),
         (
             "a fault whose cue pauses the clock may come off the time held",
-            label("spine_twist", holds=[("left", 2.0, 12.0)], faults=[("shoulders_down", 5, 8)]),
-            summary(holds=[("left", 2.0, 12.0, 7.0)], cues=[("shoulders_down", 5, 8)]),
+            twist_label("shoulders_down"),
+            twist_report("shoulders_down", held=7.0),
             None,
             [0.0],
             1,
@@ -77,8 +87,8 @@ def label(exercise="bridge", reps=None, holds=(), faults=None):
         ),
         (
             "... or not, but no more than that",
-            label("spine_twist", holds=[("left", 2.0, 12.0)], faults=[("shoulders_down", 5, 8)]),
-            summary(holds=[("left", 2.0, 12.0, 6.0)], cues=[("shoulders_down", 5, 8)]),
+            twist_label("shoulders_down"),
+            twist_report("shoulders_down", held=6.0),
             None,
             [1.0],
             1,
@@ -86,8 +96,8 @@ def label(exercise="bridge", reps=None, holds=(), faults=None):
         ),
         (
             "a fault whose cue does not pause the clock stays on it",
-            label("spine_twist", holds=[("left", 2.0, 12.0)], faults=[("knees_together", 5, 8)]),
-            summary(holds=[("left", 2.0, 12.0, 7.0)], cues=[("knees_together", 5, 8)]),
+            twist_label("knees_together"),
+            twist_report("knees_together", held=7.0),
             None,
             [3.0],
             1,
