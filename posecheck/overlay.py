@@ -6,6 +6,7 @@ Sizes scale with the frame height, so one layout reads at 640x480 and at 1080p;
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -200,6 +201,15 @@ def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle)
         draw_hold(img, state, style)
 
 
+def ring_text(elapsed_s: float, target_s: float) -> tuple[str, str]:
+    """The hold ring's big and small text: seconds left (counted down, rounded up) and
+    seconds held (counted up, whole seconds done), which add up to the target."""
+    if not target_s:
+        return f"{int(elapsed_s)}", "seconds"
+    left = max(0.0, target_s - elapsed_s)
+    return ("done" if left <= 0 else f"{math.ceil(left)}"), f"{int(elapsed_s)}/{target_s:.0f} s"
+
+
 def draw_hold(img, state: FrameState, style: OverlayStyle) -> None:
     """A ring filling up to the target, with the seconds left in the middle."""
     h, w = img.shape[:2]
@@ -215,12 +225,7 @@ def draw_hold(img, state: FrameState, style: OverlayStyle) -> None:
     colour = GREEN if frac >= 1 else ((60, 200, 255) if hold.running else (150, 150, 150))
     if frac > 0:
         cv2.ellipse(img, (cx, cy), (r, r), -90, 0, 360 * frac, colour, thick, cv2.LINE_AA)
-    if target:
-        left = max(0.0, target - hold.elapsed_s)
-        big = "done" if left <= 0 else f"{int(np.ceil(left))}"
-        sub = f"{hold.elapsed_s:.0f}/{target:.0f} s"
-    else:
-        big, sub = f"{hold.elapsed_s:.0f}", "seconds"
+    big, sub = ring_text(hold.elapsed_s, target)
     size = (1.6 if len(big) <= 2 else 1.0) * u
     tw, th, _ = _text_size(big, size, max(2, int(3 * u)))
     _text(img, big, (cx - tw / 2, cy + th / 2), size, WHITE, max(2, int(3 * u)))

@@ -7,7 +7,7 @@ from poses import supine
 from test_cli import write_video
 
 from posecheck.frame import PoseFrame
-from posecheck.overlay import annotate
+from posecheck.overlay import annotate, ring_text
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import OneEuroFilter, OneEuroSettings, PoseSmoother
 from posecheck.source import VideoFileSource
@@ -67,3 +67,18 @@ def test_overlay_draws_and_keeps_size(size, tmp_path):
     assert out.shape == image.shape and (out != image).any()
     assert (image == 90).all()  # the input is not drawn on
     cv2.imwrite(str(tmp_path / "overlay.png"), out)
+
+
+@pytest.mark.parametrize(
+    "elapsed, target, big, small",
+    [
+        (0.0, 10, "10", "0/10 s"),
+        (4.6, 10, "6", "4/10 s"),  # 4 done + 6 to go: the two add up to the target
+        (9.2, 10, "1", "9/10 s"),
+        (10.0, 10, "done", "10/10 s"),
+        (12.4, 10, "done", "12/10 s"),
+        (3.7, None, "3", "seconds"),  # no target: a stopwatch
+    ],
+)
+def test_hold_ring_text(elapsed, target, big, small):
+    assert ring_text(elapsed, target) == (big, small)
