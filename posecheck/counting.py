@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import Enum
 
-from posecheck.spec import Condition, HoldSpec, RepSpec
+from posecheck.spec import HoldSpec, RepSpec
 
 
 class RepState(Enum):
@@ -492,13 +492,3 @@ class CueTracker:
         self.active = False
         end = self._false_since if self._false_since is not None else t
         return [CueSpan(self.id, self._true_since, end)]
-
-
-def all_true(conditions: tuple[Condition, ...], values: list[float]) -> bool | None:
-    """All conditions hold: True; any fails: False; else (some unknown) None."""
-    results = [c.test(v) for c, v in zip(conditions, values)]
-    if any(r is False for r in results):
-        return False
-    if any(r is None for r in results):
-        return None
-    return True

@@ -16,7 +16,7 @@ import numpy as np
 from posecheck import geometry as g
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import SIDES, Landmark, landmark_by_name, other_side, sided
-from posecheck.spec import Condition, ExerciseSpec, Measure
+from posecheck.spec import Check, ExerciseSpec, Measure
 
 NAN = float("nan")
 
@@ -145,11 +145,11 @@ class MeasureValues:
             return self.values.get(ref, NAN)
         return self.values.get(f"{self.side}.{ref}", NAN)
 
-    def test(self, conditions: tuple[Condition, ...]) -> bool | None:
+    def test(self, conditions: tuple[Check, ...]) -> bool | None:
         """All hold: True; one fails: False; otherwise (some unknown) None."""
         unknown = False
         for c in conditions:
-            r = c.test(self.get(c.measure))
+            r = c.judge(self.get)
             if r is False:
                 return False
             unknown |= r is None

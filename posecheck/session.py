@@ -297,10 +297,10 @@ class ExerciseSession:
                 return values.near
             if sides.near_when is not None and self._current_view in ("side", "oblique"):
                 near = values.near
-                v = values.with_side(near).get(sides.near_measure)
-                if sides.near_when.test(v):
+                on_near = values.with_side(near).get
+                if sides.near_when.judge(on_near):
                     return near
-                if sides.far_when.test(v):
+                if sides.far_when.judge(on_near):
                     return other_side(near)
                 return self._side or near
             if sides.left_when is not None:
@@ -582,7 +582,8 @@ class ExerciseSession:
             return False
         conds = reps.require
         if self._start_ref is None:  # measures from the start are not known yet
-            conds = tuple(c for c in conds if not self.spec.measures[c.base_measure].from_start)
+            known = self.spec.measures
+            conds = tuple(c for c in conds if not any(known[n].from_start for n in c.base_measures))
         if values.test(conds) is False:
             self._last_out_t = t
         return self._last_out_t is not None and t - self._last_out_t < REQUIRE_SETTLE_S
@@ -691,7 +692,7 @@ class ExerciseSession:
                 self.holds.append((hold, rside, bool(target is None or hold.held_s >= target)))
             props = ev.rep.properties
             for rc in spec.rep_cues:
-                results = [c.test(props.get(c.measure, float("nan"))) for c in rc.when]
+                results = [c.judge(lambda n: props.get(n, float("nan"))) for c in rc.when]
                 if results and all(r is True for r in results):
                     self.cue_events.append(
                         _TimedEvent(rc.id, rc.message, ev.rep.start_s, ev.rep.end_s, "rep")

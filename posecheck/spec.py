@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -96,16 +97,55 @@ class Condition:
     def base_measure(self) -> str:
         return self.measure.split(".", 1)[-1]
 
+    @property
+    def base_measures(self) -> tuple[str, ...]:
+        return (self.base_measure,)
 
-def parse_condition(text: str, where: str) -> Condition:
-    """Parse ``"hip_line > 165"`` or ``"40 < knee_bend < 120"``."""
+    def judge(self, get: Callable[[str], float]) -> bool | None:
+        """:meth:`test` on the value ``get`` gives for the measure."""
+        return self.test(get(self.measure))
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """``a or b``: passes when any of its conditions passes, fails when all fail, and is
+    unknown otherwise. For a fault two different measures each see in some views."""
+
+    options: tuple[Condition, ...]
+    text: str = ""
+
+    @property
+    def base_measures(self) -> tuple[str, ...]:
+        return tuple(c.base_measure for c in self.options)
+
+    def judge(self, get: Callable[[str], float]) -> bool | None:
+        results = [c.judge(get) for c in self.options]
+        if any(r is True for r in results):
+            return True
+        return False if all(r is False for r in results) else None
+
+
+Check = Condition | AnyOf  # one item of a condition list
+
+_OR = re.compile(r"\s+or\s+")
+
+
+def parse_condition(text: str, where: str) -> Condition | AnyOf:
+    """Parse ``"hip_line > 165"``, ``"40 < knee_bend < 120"`` or ``"a > 1 or b > 2"``."""
     if not isinstance(text, str):
         raise SpecError(
             f"{where}: a condition must be a string like 'hip_line > 165', got {text!r}"
         )
+    parts = _OR.split(text.strip())
+    if len(parts) > 1:
+        return AnyOf(tuple(_parse_one(t, where) for t in parts), text.strip())
+    return _parse_one(text, where)
+
+
+def _parse_one(text: str, where: str) -> Condition:
     bare = _IF_SEEN.sub("", text)
     if bare != text:
-        return replace(parse_condition(bare, where), if_seen=True, text=text.strip())
+        return replace(_parse_one(bare, where), if_seen=True, text=text.strip())
     m = _SIMPLE.match(text)
     if m:
         name, op, num = m.group(1), m.group(2), float(m.group(3))
@@ -128,7 +168,8 @@ def parse_condition(text: str, where: str) -> Condition:
     raise SpecError(
         f"{where}: cannot read condition {text!r}; write 'measure > number', "
         "'measure <= number' or 'low < measure < high' (measure may start with other., near., "
-        "left. or right.; '(if seen)' at the end lets an unknown value pass)"
+        "left. or right.; '(if seen)' at the end lets an unknown value pass; 'or' joins "
+        "alternatives)"
     )
 
 
@@ -154,7 +195,7 @@ class Measure:
     sides: str = "each"
     # ``peak_ratio`` only: the peak rises only on frames where these hold (e.g. both legs
     # together: one leg raised on its own is not the position the movement starts from)
-    peak_when: tuple[Condition, ...] = ()
+    peak_when: tuple[Check, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,7 +204,7 @@ class Cue:
 
     id: str
     message: str
-    when: tuple[Condition, ...]
+    when: tuple[Check, ...]
     phases: tuple[str, ...] = ()  # empty = any phase once counting
     after_s: float = 0.5
     clear_s: float = 0.4
@@ -177,13 +218,13 @@ class RepCue:
 
     id: str
     message: str
-    when: tuple[Condition, ...]
+    when: tuple[Check, ...]
     priority: int = 5
 
 
 @dataclass(frozen=True)
 class StartSpec:
-    position: tuple[Condition, ...]
+    position: tuple[Check, ...]
     message: str
     hold_s: float = 0.5
 
@@ -198,11 +239,12 @@ class SidesSpec:
     left_when: Condition | None = None  # or: thresholds on a side-less measure
     right_when: Condition | None = None
     # For side and oblique views: the side facing the camera when ``near_when`` holds on
-    # ``near_measure``, the far side when ``far_when`` does (e.g. knees lowered towards the
-    # camera look lower in the picture than knees lowered away from it).
+    # ``near_measure`` (or, written as whole conditions, on the near side's measures), the
+    # far side when ``far_when`` does (e.g. knees lowered towards the camera look lower in
+    # the picture than knees lowered away from it, and their shins longer).
     near_measure: str = ""
-    near_when: Condition | None = None
-    far_when: Condition | None = None
+    near_when: Check | None = None
+    far_when: Check | None = None
     switch: str = "after_each_hold"
 
 
@@ -243,7 +285,7 @@ class RepSpec:
     # The position the movement is made from: a frame where one of these is false is not
     # this exercise (a pelvic tilt with a foot off the floor), so the rep in progress is
     # dropped and the frame does not count towards the resting baseline.
-    require: tuple[Condition, ...] = ()
+    require: tuple[Check, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -255,7 +297,7 @@ class HoldSpec:
     before the move and the held value (a person easing in slowly settles late); it takes
     over from ``settle_within`` when the value before the move is known."""
 
-    position: tuple[Condition, ...]
+    position: tuple[Check, ...]
     min_hold_s: float = 1.0
     grace_s: float = 0.7
     settle_measure: str | None = None
@@ -402,7 +444,7 @@ class _Reader:
             raise SpecError(f"'{self.at(key)}={value}': valid values are between {low} and {high}")
         return float(value)
 
-    def conditions(self, key: str, required: bool = True) -> tuple[Condition, ...]:
+    def conditions(self, key: str, required: bool = True) -> tuple[Check, ...]:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -479,20 +521,31 @@ def _side_condition(measure: str, text: Any, where: str) -> Condition:
     """``"> 0.3"`` or ``"0.2 <= x < 0.6"`` about ``measure`` (``x`` stands for it)."""
     text = str(text)
     if re.search(r"\bx\b", text):
-        return parse_condition(re.sub(r"\bx\b", measure, text), where)
-    return parse_condition(f"{measure} {text}", where)
+        return _parse_one(re.sub(r"\bx\b", measure, text), where)
+    return _parse_one(f"{measure} {text}", where)
 
 
-def _check_refs(conds: tuple[Condition, ...], names: set[str], where: str) -> None:
+def _near_condition(measure: str, text: Any, names: set[str], where: str) -> Check:
+    """``near_when``/``far_when``: a threshold on ``measure`` (``"< 0.57"``), or a whole
+    condition on the near side's measures (``"knee_rel < 0.45 or shin_scale > 0.97"``)."""
+    text = str(text)
+    if re.match(r"^\s*(<|>|-?\d)", text) or re.search(r"\bx\b", text):
+        return _side_condition(measure, text, where)
+    cond = parse_condition(text, where)
+    _check_refs((cond,), names, where)
+    return cond
+
+
+def _check_refs(conds: tuple[Check, ...], names: set[str], where: str) -> None:
     for c in conds:
-        if c.base_measure not in names:
-            close = difflib.get_close_matches(c.base_measure, sorted(names), n=1)
+        for name in c.base_measures:
+            if name in names:
+                continue
+            close = difflib.get_close_matches(name, sorted(names), n=1)
             hint = (
                 f"did you mean '{close[0]}'?" if close else f"measures: {', '.join(sorted(names))}"
             )
-            raise SpecError(
-                f"{where}: condition {c.text!r} uses unknown measure '{c.base_measure}'; {hint}"
-            )
+            raise SpecError(f"{where}: condition {c.text!r} uses unknown measure '{name}'; {hint}")
 
 
 def load_spec_file(path: str | Path) -> ExerciseSpec:
@@ -566,7 +619,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         hold_s=s.num("hold_s", 0.5, 0.0, 10.0),
     )
     _check_refs(start.position, names, s.at("position"))
-    relative = sorted(c.base_measure for c in start.position if measures[c.base_measure].from_start)
+    relative = sorted(n for c in start.position for n in c.base_measures if measures[n].from_start)
     if relative:
         raise SpecError(
             f"{top.at('start')}.position: '{relative[0]}' is measured from the starting "
@@ -609,12 +662,14 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                     f"{sd.where}: near_when and far_when go together, with near_measure naming "
                     f"one of the measures ({', '.join(sorted(names))})"
                 )
+            near_when = _near_condition(near_measure, nw, names, sd.at("near_when")) if nw else None
+            far_when = _near_condition(near_measure, fw, names, sd.at("far_when")) if fw else None
             sides = SidesSpec(
                 mode=mode,
                 measure=measure,
                 near_measure=near_measure,
-                near_when=_side_condition(near_measure, nw, sd.at("near_when")) if nw else None,
-                far_when=_side_condition(near_measure, fw, sd.at("far_when")) if fw else None,
+                near_when=near_when,
+                far_when=far_when,
                 pick=sd.str("pick", "min", ("min", "max")),
                 left_when=_side_condition(measure, lw, sd.at("left_when")) if lw else None,
                 right_when=_side_condition(measure, rw, sd.at("right_when")) if rw else None,

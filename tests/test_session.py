@@ -4,7 +4,7 @@ import pytest
 from poses import chain, knee_hug, supine, with_points
 
 from posecheck.frame import PoseFrame
-from posecheck.landmarks import Landmark
+from posecheck.landmarks import Landmark, other_side
 from posecheck.session import ExerciseSession, Stage
 from posecheck.spec import load_spec
 
@@ -328,24 +328,22 @@ def knees_up(t):
     return supine(hip_deg=90, knee_deg=70, t=t)
 
 
-def twisted(share):
+def twisted(share, shin=1.0):
     """Both knees lowered to a side, seen side-on (left side facing the camera): their
-    height above the hips falls to ``share`` of the knees-up height - much lower when they
-    go towards the camera, a little when they go away."""
+    height above the hips falls to ``share`` of the knees-up height - lower when they go
+    towards the camera, a little when they go away - and the shins look ``shin`` times
+    as long (longer when nearer the camera)."""
 
     def build(t):
         base = knees_up(t)
-        hip_y = base.xy[Landmark.LEFT_HIP][1]
+        hip_y, knee_y = base.xy[Landmark.LEFT_HIP][1], base.xy[Landmark.LEFT_KNEE][1]
+        drop = (0.0, (1 - share) * (hip_y - knee_y))  # the knees' fall in the picture
         moved = {}
-        for joint in ("knee", "ankle"):
-            for side in ("left", "right"):
-                x, y = base.xy[Landmark[f"{side.upper()}_{joint.upper()}"]]
-                moved[f"{side}_{joint}"] = (
-                    x,
-                    hip_y
-                    - share * (hip_y - base.xy[Landmark.LEFT_KNEE][1])
-                    + (y - base.xy[Landmark.LEFT_KNEE][1]),
-                )
+        for side in ("left", "right"):
+            knee = base.xy[Landmark[f"{side.upper()}_KNEE"]] + drop
+            ankle = base.xy[Landmark[f"{side.upper()}_ANKLE"]] + drop
+            moved[f"{side}_knee"] = knee
+            moved[f"{side}_ankle"] = knee + shin * (ankle - knee)
         return with_points(base, moved)
 
     return build
@@ -355,7 +353,17 @@ TWIST_CASES = [
     # name, segments, expected holds (side, seconds)
     (
         "knees drawn up from feet flat, then lowered away from the camera",
-        [(hook_lying, 1), (knees_up, 2), (twisted(0.75), 5), (knees_up, 2)],
+        [(hook_lying, 1), (knees_up, 2), (twisted(0.75, shin=0.87), 5), (knees_up, 2)],
+        [("right", 5.0)],
+    ),
+    (
+        "knees lowered towards a high camera: a little lower in the picture, shins longer",
+        [(knees_up, 2), (twisted(0.65, shin=1.12), 5), (knees_up, 2)],
+        [("left", 5.0)],
+    ),
+    (
+        "knees lowered away from a high camera: as low in the picture, shins shorter",
+        [(knees_up, 2), (twisted(0.65, shin=0.87), 5), (knees_up, 2)],
         [("right", 5.0)],
     ),
     (
@@ -374,31 +382,64 @@ def test_spine_twist_sides_from_a_side_view(name, segments, holds):
         assert h["end_s"] - h["start_s"] == pytest.approx(want, abs=0.4)
 
 
-def shoulder_lifted(build, px):
-    """``build`` with the left shoulder raised ``px`` off the floor (the right stays down)."""
+def shoulder_lifted(build, px, hip_px=0, side="left", head_px=0):
+    """``build`` with one shoulder raised ``px`` off the floor (the other stays down), its
+    hip ``hip_px`` (the pelvis rolls up on the side away from the knees) and the head
+    ``head_px``."""
 
     def lifted(t):
         pose = build(t)
-        x, y = pose.xy[Landmark.LEFT_SHOULDER]
-        return with_points(pose, {"left_shoulder": (x, y - px)})
+        moved = {}
+        for joint, dy in (("shoulder", px), ("hip", hip_px)):
+            x, y = pose.xy[Landmark[f"{side.upper()}_{joint.upper()}"]]
+            moved[f"{side}_{joint}"] = (x, y - dy)
+        for lm in Landmark:
+            if head_px and lm.name.endswith(("EAR", "EYE", "NOSE")):
+                x, y = pose.xy[lm]
+                moved[lm.name.lower()] = (x, y - head_px)
+        return with_points(pose, moved)
 
     return lifted
 
 
+TWISTS = {"away": twisted(0.75, shin=0.87), "towards": twisted(0.2, shin=1.1)}
+
+# fmt: off
 SHOULDER_CASES = [
-    # name, shoulder lift in pixels (torso 170 px) during 2 s of the hold, cue expected
-    ("both shoulders stay down", 0, False),
-    ("a shoulder lifted a little (2 cm)", 10, False),
-    ("a shoulder lifted off the floor", 45, True),
+    # name, knees lowered away from the camera or towards it, side away from the knees;
+    # that side's shoulder, that side's hip and the head lifted (pixels, torso 170 px)
+    # during 2 s of the hold; cue expected
+    ("both shoulders stay down", "away", "left", 0, 0, 0, False),
+    ("a shoulder lifted a little (2 cm)", "away", "left", 10, 0, 0, False),
+    ("a shoulder lifted off the floor", "away", "left", 45, 0, 0, True),
+    ("knees towards the camera, the far hip rolls up", "towards", "right", 0, 15, 0, False),
+    ("the far shoulder lifted with its hip (seen against the head)", "towards", "right", 25, 25, 0, True),  # noqa: E501
+    ("the far shoulder lifted a little with its hip", "towards", "right", 10, 10, 0, False),
+    # a shoulder rising against its hip, not against the head, is trusted with the knees
+    # away from the camera, not towards it (the far hip rolls and tilts there)
+    ("knees away: the shoulder and the head rise", "away", "left", 30, 0, 30, True),
+    ("knees towards: the far shoulder and the head rise", "towards", "right", 30, 0, 30, False),
 ]
+# fmt: on
 
 
-@pytest.mark.parametrize("name, px, fires", SHOULDER_CASES, ids=[c[0] for c in SHOULDER_CASES])
-def test_spine_twist_shoulder_off_the_floor(name, px, fires):
-    hold = twisted(0.75)
-    segments = [(knees_up, 2), (hold, 2), (shoulder_lifted(hold, px), 2), (hold, 2), (knees_up, 2)]
-    cues = play("spine_twist", segments).summary()["cues"]
-    assert ("shoulders_down" in {c["id"] for c in cues}) is fires
+@pytest.mark.parametrize(
+    "name, way, side, px, hip_px, head_px, fires",
+    SHOULDER_CASES,
+    ids=[c[0] for c in SHOULDER_CASES],
+)
+def test_spine_twist_shoulder_off_the_floor(name, way, side, px, hip_px, head_px, fires):
+    hold = TWISTS[way]
+    segments = [
+        (knees_up, 2),
+        (hold, 2),
+        (shoulder_lifted(hold, px, hip_px, side, head_px), 2),
+        (hold, 2),
+        (knees_up, 2),
+    ]
+    summary = play("spine_twist", segments).summary()
+    assert [h["side"] for h in summary["holds"]] == [other_side(side)]
+    assert ("shoulders_down" in {c["id"] for c in summary["cues"]}) is fires
 
 
 HUG_CASES = [
@@ -446,7 +487,7 @@ HIDDEN_CASES = [
 
 @pytest.mark.parametrize("name, hidden, held, part", HIDDEN_CASES, ids=[c[0] for c in HIDDEN_CASES])
 def test_a_hidden_body_part_stops_the_clock_only_if_the_hold_reads_it(name, hidden, held, part):
-    hold = twisted(0.75)
+    hold = twisted(0.75, shin=0.87)
     segments = [(knees_up, 2), (hold, 2), (hiding(hold, *hidden), 3), (hold, 2), (knees_up, 2)]
     summary = play("spine_twist", segments).summary()
     assert [h["duration_s"] for h in summary["holds"]] == [pytest.approx(held, abs=0.4)]

@@ -77,6 +77,16 @@ def _with(path_keys, value):
             r"uses unknown measure 'hip_lin'; did you mean 'hip_line'\?",
         ),
         (
+            ["start", "position"],
+            ["hip_line < 150 or hip_lin > 170"],
+            r"uses unknown measure 'hip_lin'; did you mean 'hip_line'\?",
+        ),
+        (
+            ["start", "position"],
+            ["hip_line < 150 or"],
+            r"cannot read condition 'hip_line < 150 or'",
+        ),
+        (
             ["measures", "hip_line"],
             {"angle": ["shoulder", "hip", "knee"], "sides": "both"},
             r"measures\.hip_line\.sides='both': allowed values are each, mean, min, max",
@@ -171,6 +181,37 @@ def test_bad_hold_settle_gives_its_message(tmp_path: Path, settle, message):
         load_spec_file(path)
 
 
+TWIST = yaml.safe_load((specs_dir() / "spine_twist.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    "near_when, values, near",
+    [
+        # a threshold on near_measure (knee_rel), or a whole condition on the near side
+        ("< 0.45", {"knee_rel": 0.3}, True),
+        ("< 0.45", {"knee_rel": 0.6}, False),
+        ("x < 0.45", {"knee_rel": 0.3}, True),
+        ("knee_rel < 0.45 or shin_scale > 0.97", {"knee_rel": 0.7, "shin_scale": 1.1}, True),
+        ("knee_rel < 0.45 or shin_scale > 0.97", {"knee_rel": 0.7, "shin_scale": 0.9}, False),
+    ],
+)
+def test_near_when_forms(tmp_path: Path, near_when, values, near):
+    data = yaml.safe_load(yaml.safe_dump(TWIST))
+    data["sides"]["near_when"] = near_when
+    path = tmp_path / "spine_twist.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert load_spec_file(path).sides.near_when.judge(values.get) is near
+
+
+def test_near_when_names_an_unknown_measure(tmp_path: Path):
+    data = yaml.safe_load(yaml.safe_dump(TWIST))
+    data["sides"]["near_when"] = "knee_rel < 0.45 or shin_scal > 0.97"
+    path = tmp_path / "spine_twist.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=r"near_when: .*unknown measure 'shin_scal'; did you"):
+        load_spec_file(path)
+
+
 NAN = float("nan")
 
 
@@ -189,6 +230,25 @@ NAN = float("nan")
 )
 def test_condition(text, value, expected):
     assert parse_condition(text, "test").test(value) is expected
+
+
+OR_CASES = [
+    # condition, a's value, b's value, result
+    ("a > 1 or b > 2", 2, 0, True),
+    ("a > 1 or b > 2", 0, 3, True),
+    ("a > 1 or b > 2", 0, 0, False),
+    ("a > 1 or b > 2", NAN, 3, True),  # one passing is enough
+    ("a > 1 or b > 2", NAN, 0, None),  # the unknown one might pass
+    ("a > 1 or b > 2 (if seen)", 0, NAN, True),
+    ("a > 1 or   b > 2", 0, 3, True),
+]
+
+
+@pytest.mark.parametrize("text, a, b, expected", OR_CASES)
+def test_condition_or(text, a, b, expected):
+    c = parse_condition(text, "test")
+    assert c.base_measures == ("a", "b")
+    assert c.judge({"a": a, "b": b}.get) is expected
 
 
 def test_condition_if_seen_keeps_its_measure():
