@@ -109,6 +109,11 @@ class RepCounter:
             self._top_sign = self._sign
         self.reset()
 
+    def use(self, settings: RepSpec) -> None:
+        """Switch to other thresholds (the same measure and direction), e.g. those for the
+        camera view now seen; the rep in progress goes on."""
+        self.s = settings
+
     def reset(self) -> None:
         self.state = RepState.UNKNOWN
         self.completed = 0

@@ -636,6 +636,7 @@ class ExerciseSession:
             if out_of_place:
                 self.reps_counter.abandon(t)
                 return self.reps_counter.state.value
+            self.reps_counter.use(spec.reps.for_view(self._current_view))
             for ev in self.reps_counter.update(t, value, top):
                 self._on_rep(ev, side, events)
             return self.reps_counter.state.value

@@ -32,6 +32,8 @@ ARTICLE_EXERCISES = (
     "spine_twist",
 )
 VIEWS = ("side", "front", "any")
+VIEW_NAMES = ("side", "oblique", "front")  # what the camera is found to see
+VIEW_THRESHOLDS = ("rest", "start", "top_enter", "top_exit")  # may differ per view
 MEASURE_KINDS = {
     # kind: (number of joints, what it is)
     "angle": (3, "angle at the middle joint, degrees (image; 'space: world' for 3-D)"),
@@ -286,6 +288,16 @@ class RepSpec:
     # this exercise (a pelvic tilt with a foot off the floor), so the rep in progress is
     # dropped and the frame does not count towards the resting baseline.
     require: tuple[Check, ...] = ()
+    # Thresholds for one camera view, e.g. ("side", <RepSpec>): an angle seen side-on reads
+    # true, at a slant flatter, so a view may ask for more (``by_view`` in the YAML).
+    view_overrides: tuple[tuple[str, RepSpec], ...] = ()
+
+    def for_view(self, view: str) -> RepSpec:
+        """These settings as they apply in ``view`` ("side", "oblique", "front")."""
+        for name, spec in self.view_overrides:
+            if name == view:
+                return spec
+        return self
 
 
 @dataclass(frozen=True)
@@ -536,6 +548,24 @@ def _near_condition(measure: str, text: Any, names: set[str], where: str) -> Che
     return cond
 
 
+def _check_order(reps: RepSpec, where: str) -> None:
+    sign = 1 if reps.direction == "up" else -1
+    top_sign = (1 if reps.top_direction == "up" else -1) if reps.top_measure else sign
+    v_rest, v_start = sign * reps.rest, sign * reps.start
+    v_exit, v_enter = top_sign * reps.top_exit, top_sign * reps.top_enter
+    ordered = v_rest <= v_start and v_exit < v_enter + 1e-9
+    if not reps.top_measure:
+        ordered = ordered and v_start <= v_enter and v_rest < v_exit
+    if not ordered:
+        rel = "<=" if sign > 0 else ">="
+        raise SpecError(
+            f"{where}: thresholds out of order for direction '{reps.direction}': need "
+            f"rest {rel} start {rel} top_enter, rest {rel} top_exit {rel} top_enter "
+            f"(got rest={reps.rest}, start={reps.start}, top_exit={reps.top_exit}, "
+            f"top_enter={reps.top_enter})"
+        )
+
+
 def _check_refs(conds: tuple[Check, ...], names: set[str], where: str) -> None:
     for c in conds:
         for name in c.base_measures:
@@ -705,6 +735,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "relative": False,
                 "baseline_s": False,
                 "require": False,
+                "by_view": False,
             },
         )
         measure = rr.str("measure")
@@ -737,21 +768,17 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             require=rr.conditions("require", required=False),
         )
         _check_refs(reps.require, names, rr.at("require"))
-        sign = 1 if reps.direction == "up" else -1
-        top_sign = (1 if reps.top_direction == "up" else -1) if top_measure else sign
-        v_rest, v_start = sign * reps.rest, sign * reps.start
-        v_exit, v_enter = top_sign * reps.top_exit, top_sign * reps.top_enter
-        ordered = v_rest <= v_start and v_exit < v_enter + 1e-9
-        if not top_measure:
-            ordered = ordered and v_start <= v_enter and v_rest < v_exit
-        if not ordered:
-            rel = "<=" if sign > 0 else ">="
-            raise SpecError(
-                f"{rr.where}: thresholds out of order for direction '{reps.direction}': need "
-                f"rest {rel} start {rel} top_enter, rest {rel} top_exit {rel} top_enter "
-                f"(got rest={reps.rest}, start={reps.start}, top_exit={reps.top_exit}, "
-                f"top_enter={reps.top_enter})"
-            )
+        _check_order(reps, rr.where)
+        overrides = []
+        if rr.get("by_view") is not None:
+            bv = _Reader(rr.get("by_view"), rr.at("by_view"), {v: False for v in VIEW_NAMES})
+            for view in bv.data:
+                vr = _Reader(bv.get(view), bv.at(view), {k: False for k in VIEW_THRESHOLDS})
+                changed = {k: vr.num(k, low=-1e6) for k in vr.data}
+                over = replace(reps, **changed)
+                _check_order(over, vr.where)
+                overrides.append((view, over))
+        reps = replace(reps, view_overrides=tuple(overrides))
     else:
         count_kind = "hold"
         hr = _Reader(

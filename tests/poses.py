@@ -34,7 +34,8 @@ def pose_from_points(
         points: ``{"hip": (x, y), "left_knee": (x, y), ...}``; side-less names set both sides.
         facing: the person's side nearer the camera (``view="side"``).
         view: ``"side"`` puts the left-right axis along the camera's depth;
-            ``"front"`` across the picture (the pixel positions are used as given).
+            ``"front"`` across the picture, ``"oblique"`` half-way (the pixel positions
+            are used as given).
         hidden: landmark names given visibility 0.
     """
     xy = np.tile(np.array(size, float) / 2, (NUM_LANDMARKS, 1))
@@ -65,9 +66,11 @@ def pose_from_points(
         )
         if side is None:
             continue
-        if view == "side":
+        if view in ("side", "oblique"):
             world[lm, 2] = -depth_m if side == facing else depth_m
-        else:
+        if view == "oblique":  # half-way between: the axis at 45 degrees to the picture
+            world[lm, 0] += -depth_m if side == "right" else depth_m
+        elif view != "side":
             world[lm, 0] += (-depth_m if side == "right" else depth_m) * 1.5
     return PoseFrame(timestamp_s=t, image_size=size, xy=xy, world=world, visibility=vis)
 

@@ -39,6 +39,19 @@ def mid(t):
     return supine(hip_deg=155, knee_deg=80, hip_lift_px=30, t=t)
 
 
+def nearly(t, view="side"):
+    """Hips lifted most of the way: a straight line seen at a slant, not side-on."""
+    return supine(hip_deg=166, knee_deg=80, hip_lift_px=50, t=t, view=view)
+
+
+def nearly_oblique(t):
+    return nearly(t, view="oblique")
+
+
+def rest_oblique(t):
+    return supine(hip_deg=125, knee_deg=80, t=t, view="oblique")
+
+
 def top_seen_front(t):
     """The top of a bridge with the pose model's depth guess flipped: it reads a front view."""
     return supine(hip_deg=175, knee_deg=80, hip_lift_px=60, t=t, view="front")
@@ -57,6 +70,20 @@ BRIDGE_CASES = [
         0,
         1,
         {"hips_higher"},
+    ),
+    (
+        "seen side-on, a lift to 166 degrees is short of a straight line",
+        [(rest, 1), (nearly, 2), (rest, 1)],
+        0,
+        1,
+        {"hips_higher"},
+    ),
+    (
+        "seen at an angle, 166 degrees is the straight line",
+        [(rest_oblique, 1), (nearly_oblique, 2), (rest_oblique, 1)],
+        1,
+        0,
+        set(),
     ),
     (
         "dropping from the top at once: lower slowly",

@@ -137,6 +137,21 @@ def _with(path_keys, value):
             r"uses unknown measure 'cycle'; did you mean 'cycle_s'\?",
         ),
         (["id"], "bridges", r"id='bridges' must match the file name \('bridge'\)"),
+        (
+            ["count", "reps", "by_view"],
+            {"sid": {"top_enter": 170}},
+            r"by_view: unknown key 'sid'; did you mean 'side'\?",
+        ),
+        (
+            ["count", "reps", "by_view"],
+            {"side": {"top_entre": 170}},
+            r"by_view\.side: unknown key 'top_entre'; did you mean 'top_enter'\?",
+        ),
+        (
+            ["count", "reps", "by_view"],
+            {"side": {"top_enter": 150}},
+            r"by_view\.side: thresholds out of order .*top_enter=150",
+        ),
     ],
 )
 def test_bad_spec_gives_its_message(tmp_path: Path, keys, value, message):
@@ -144,6 +159,13 @@ def test_bad_spec_gives_its_message(tmp_path: Path, keys, value, message):
     path.write_text(yaml.safe_dump(_with(keys, value)))
     with pytest.raises(SpecError, match=message):
         load_spec_file(path)
+
+
+def test_thresholds_by_view():
+    reps = load_spec("bridge").reps
+    assert (reps.for_view("side").top_enter, reps.for_view("side").rest) == (170, 148)
+    assert reps.for_view("oblique").top_enter == reps.top_enter == 163
+    assert reps.for_view("unknown") is reps
 
 
 def test_not_yaml_names_the_line(tmp_path: Path):
