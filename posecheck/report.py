@@ -68,6 +68,21 @@ def write_report(report: dict, path: str | Path) -> Path:
     return path
 
 
+def merged_cues(cues: list[dict]) -> list[tuple[float, float | None, str]]:
+    """Cue spans for reading: one line per message where its spans overlap (a partial
+    rep's reason and the cue shown while rising say the same thing at the same time)."""
+    out: list[list] = []
+    for c in sorted(cues, key=lambda c: c["start_s"]):
+        same = [o for o in out if o[2] == c["message"]]
+        last = same[-1] if same else None
+        if last is not None and (last[1] is None or c["start_s"] <= last[1]):
+            if last[1] is not None:
+                last[1] = None if c["end_s"] is None else max(last[1], c["end_s"])
+            continue
+        out.append([c["start_s"], c["end_s"], c["message"]])
+    return [(a, b, m) for a, b, m in out]
+
+
 def _t(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
@@ -131,9 +146,9 @@ def format_summary(report: dict) -> str:
         lines.append(f"  Target: {report['targets']['text']}")
     if report["cues"]:
         lines.append("  Form cues:")
-        for c in report["cues"]:
-            end = _t(c["end_s"]) if c["end_s"] is not None else "end"
-            lines.append(f"    {_t(c['start_s'])}-{end} s  {c['message']}")
+        for start, end, message in merged_cues(report["cues"]):
+            end_text = _t(end) if end is not None else "end"
+            lines.append(f"    {_t(start)}-{end_text} s  {message}")
     else:
         lines.append("  Form cues: none")
     res = report.get("resolution")

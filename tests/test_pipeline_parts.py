@@ -8,6 +8,7 @@ from test_cli import write_video
 
 from posecheck.frame import PoseFrame
 from posecheck.overlay import annotate, ring_text
+from posecheck.report import merged_cues
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import OneEuroFilter, OneEuroSettings, PoseSmoother
 from posecheck.source import VideoFileSource
@@ -82,3 +83,34 @@ def test_overlay_draws_and_keeps_size(size, tmp_path):
 )
 def test_hold_ring_text(elapsed, target, big, small):
     assert ring_text(elapsed, target) == (big, small)
+
+
+def _cue(start, end, message="Lift your hips higher"):
+    return {"id": "x", "message": message, "start_s": start, "end_s": end}
+
+
+MERGE_CASES = [
+    # name, cue spans, lines printed
+    ("one cue", [_cue(1, 2)], [(1, 2, "Lift your hips higher")]),
+    (
+        "a partial rep's reason and the cue shown while rising: one line",
+        [_cue(6.7, 8.5), _cue(6.9, 8.7)],
+        [(6.7, 8.7, "Lift your hips higher")],
+    ),
+    (
+        "the same cue again later: two lines",
+        [_cue(1, 2), _cue(5, 6)],
+        [(1, 2, "Lift your hips higher"), (5, 6, "Lift your hips higher")],
+    ),
+    (
+        "other messages at the same time stay",
+        [_cue(1, 3), _cue(2, 4, "Keep your feet flat")],
+        [(1, 3, "Lift your hips higher"), (2, 4, "Keep your feet flat")],
+    ),
+    ("still showing at the end", [_cue(1, None), _cue(2, 3)], [(1, None, "Lift your hips higher")]),
+]
+
+
+@pytest.mark.parametrize("name, cues, lines", MERGE_CASES, ids=[c[0] for c in MERGE_CASES])
+def test_report_lists_overlapping_spans_of_a_cue_once(name, cues, lines):
+    assert merged_cues(cues) == lines
