@@ -132,7 +132,7 @@ Check = Condition | AnyOf  # one item of a condition list
 _OR = re.compile(r"\s+or\s+")
 
 
-def parse_condition(text: str, where: str) -> Condition | AnyOf:
+def parse_condition(text: str, where: str) -> Check:
     """Parse ``"hip_line > 165"``, ``"40 < knee_bend < 120"`` or ``"a > 1 or b > 2"``."""
     if not isinstance(text, str):
         raise SpecError(
