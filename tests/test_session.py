@@ -548,7 +548,7 @@ def leg_raised(t):
 
 
 def test_a_leg_raised_on_its_own_is_not_a_spine_twist_hold():
-    # Feet flat after knees drawn up reads like a small twist away from the camera (README,
+    # Feet flat after knees drawn up reads like a small twist (README,
     # "The wrong exercise"); the leg raised from there (4.5-9.5 s) must not be timed.
     segments = [(hook_lying, 1), (knees_up, 2), (hook_lying, 1.5), (leg_raised, 5), (hook_lying, 2)]
     holds = play("spine_twist", segments).summary()["holds"]
