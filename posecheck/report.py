@@ -72,14 +72,15 @@ def merged_cues(cues: list[dict]) -> list[tuple[float, float | None, str]]:
     """Cue spans for reading: one line per message where its spans overlap (a partial
     rep's reason and the cue shown while rising say the same thing at the same time)."""
     out: list[list] = []
+    latest: dict[str, list] = {}  # each message's last line so far
     for c in sorted(cues, key=lambda c: c["start_s"]):
-        same = [o for o in out if o[2] == c["message"]]
-        last = same[-1] if same else None
-        if last is not None and (last[1] is None or c["start_s"] <= last[1]):
-            if last[1] is not None:
-                last[1] = None if c["end_s"] is None else max(last[1], c["end_s"])
+        line = latest.get(c["message"])
+        if line is not None and (line[1] is None or c["start_s"] <= line[1]):
+            if line[1] is not None:
+                line[1] = None if c["end_s"] is None else max(line[1], c["end_s"])
             continue
-        out.append([c["start_s"], c["end_s"], c["message"]])
+        latest[c["message"]] = line = [c["start_s"], c["end_s"], c["message"]]
+        out.append(line)
     return [(a, b, m) for a, b, m in out]
 
 
