@@ -160,10 +160,49 @@ class PoseOptions:
     min_detection_confidence: float = 0.3
     min_presence_confidence: float = 0.3
     min_tracking_confidence: float = 0.5
+    # Turning the frame: the person detector was trained on upright people and can take a
+    # lying body's drawn-up legs for a person (then the tracker keeps that reading for
+    # seconds). Every ``probe_every_s`` the frame is also read turned a quarter either way;
+    # a turn whose reading is surer (mean landmark visibility) by ``probe_margin`` on
+    # ``probe_wins`` probes in a row becomes the one tracked. 0 turns probing off.
+    probe_every_s: float = 0.5
+    probe_margin: float = 0.08
+    probe_wins: int = 2
+
+
+# Quarter turns of the frame: OpenCV's rotate code, and how a point given in the turned
+# frame's normalised coordinates (and a world vector in its camera axes) maps back.
+_TURNS = {
+    "none": None,
+    "cw": cv2.ROTATE_90_CLOCKWISE,
+    "ccw": cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
+def _turn_back(norm_xy: np.ndarray, world: np.ndarray, turn: str) -> tuple[np.ndarray, np.ndarray]:
+    """Map landmarks read in a turned frame back to the frame as it came."""
+    x, y = norm_xy[:, 0], norm_xy[:, 1]
+    wx, wy, wz = world[:, 0], world[:, 1], world[:, 2]
+    if turn == "cw":  # turned (x', y') = (1 - y, x)
+        return np.stack([y, 1.0 - x], 1), np.stack([wy, -wx, wz], 1)
+    if turn == "ccw":  # turned (x', y') = (y, 1 - x)
+        return np.stack([1.0 - y, x], 1), np.stack([-wy, wx, wz], 1)
+    return norm_xy, world
+
+
+def _sureness(result) -> float:
+    """How sure a reading is: its mean landmark visibility, 0 with nobody found."""
+    if not result.pose_landmarks:
+        return 0.0
+    return float(np.mean([p.visibility or 0.0 for p in result.pose_landmarks[0]]))
 
 
 class PoseEstimator:
     """MediaPipe PoseLandmarker in video mode, giving :class:`PoseFrame` values.
+
+    The frame is tracked as it comes, or turned a quarter when that reads the person
+    better (see :class:`PoseOptions`): a body lying across the picture can be found more
+    surely head-up.
 
     Use as a context manager::
 
@@ -185,9 +224,12 @@ class PoseEstimator:
         else:
             self.model_path = check_model_file(model_path)
             self.model_name = str(self.model_path)
-        self._landmarker = None
+        self._landmarker = None  # video mode: tracks the frame turned by self.turn
+        self._prober = None  # image mode: reads the other turns now and then
+        self.turn = "none"
         self._last_ms = -1
-        self._seen_person = False
+        self._next_probe_s = -np.inf
+        self._wins: dict[str, int] = {}
 
     def __enter__(self) -> PoseEstimator:
         self.open()
@@ -196,13 +238,13 @@ class PoseEstimator:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def open(self) -> None:
-        import mediapipe as mp
+    def _create(self, video: bool):
         from mediapipe.tasks.python import BaseOptions, vision
 
+        mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
+            running_mode=mode,
             num_poses=1,
             min_pose_detection_confidence=self.options.min_detection_confidence,
             min_pose_presence_confidence=self.options.min_presence_confidence,
@@ -210,53 +252,99 @@ class PoseEstimator:
         )
         try:
             with _quiet_native_stderr():
-                self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+                landmarker = vision.PoseLandmarker.create_from_options(opts)
                 # The first inference prints its own start-up notes; run it here, quietly.
-                blank = np.zeros((64, 64, 3), np.uint8)
-                self._landmarker.detect_for_video(
-                    mp.Image(image_format=mp.ImageFormat.SRGB, data=blank), 0
-                )
+                blank = _image(np.zeros((64, 64, 3), np.uint8))
+                if video:
+                    landmarker.detect_for_video(blank, 0)
+                else:
+                    landmarker.detect(blank)
         except (RuntimeError, ValueError) as err:
             raise ValueError(f"cannot load pose model {self.model_path}: {err}") from None
+        return landmarker
+
+    def open(self) -> None:
+        self._landmarker = self._create(video=True)
+        if self.options.probe_every_s > 0:
+            self._prober = self._create(video=False)
         self._last_ms = 0
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        for landmarker in (self._landmarker, self._prober):
+            if landmarker is not None:
+                landmarker.close()
+        self._landmarker = self._prober = None
 
     def detect(self, image_bgr: np.ndarray, timestamp_s: float) -> PoseFrame:
         """Estimate the pose in one BGR frame; timestamps must not go backwards."""
-        import mediapipe as mp
-
         if self._landmarker is None:
             self.open()
         h, w = image_bgr.shape[:2]
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        # Video mode needs strictly increasing integer milliseconds.
-        ms = max(int(round(timestamp_s * 1000.0)), self._last_ms + 1)
-        self._last_ms = ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        if self._seen_person:
-            result = self._landmarker.detect_for_video(image, ms)
-        else:
-            # The first landmark pass prints a one-off note on fd 2; keep it quiet.
-            with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ms)
+        turned = {"none": rgb}
+
+        def frame(turn: str):
+            if turn not in turned:
+                turned[turn] = cv2.rotate(rgb, _TURNS[turn])
+            return _image(turned[turn])
+
+        result = self._track(frame(self.turn), timestamp_s)
+        if self._prober is not None and timestamp_s >= self._next_probe_s:
+            self._next_probe_s = timestamp_s + self.options.probe_every_s
+            better = self._probe(frame, _sureness(result))
+            if better is not None:
+                self.turn, result = better
+                # The tracker restarts on the new turn (its old track is of other frames).
+                self._landmarker.close()
+                self._landmarker = self._create(video=True)
+                self._last_ms = 0
+                self._track(frame(self.turn), timestamp_s)
         if not result.pose_landmarks:
             return PoseFrame.empty(timestamp_s, (w, h))
-        self._seen_person = True
         lms = result.pose_landmarks[0]
-        xy = np.array([(p.x * w, p.y * h) for p in lms], dtype=float)
+        norm_xy = np.array([(p.x, p.y) for p in lms], dtype=float)
         vis = np.array([p.visibility if p.visibility is not None else 1.0 for p in lms])
         if result.pose_world_landmarks:
             world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=float)
         else:
             world = np.full((NUM_LANDMARKS, 3), np.nan)
+        norm_xy, world = _turn_back(norm_xy, world, self.turn)
         return PoseFrame(
             timestamp_s=timestamp_s,
             image_size=(w, h),
-            xy=xy,
+            xy=norm_xy * (w, h),
             world=world,
             visibility=np.clip(vis, 0.0, 1.0),
         )
+
+    def _track(self, image, timestamp_s: float):
+        # Video mode needs strictly increasing integer milliseconds.
+        ms = max(int(round(timestamp_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = ms
+        with _quiet_native_stderr():
+            return self._landmarker.detect_for_video(image, ms)
+
+    def _probe(self, frame, tracked: float):
+        """Read the other turns; return (turn, reading) once one has won often enough."""
+        best = None
+        for turn in _TURNS:
+            if turn == self.turn:
+                continue
+            with _quiet_native_stderr():
+                reading = self._prober.detect(frame(turn))
+            score = _sureness(reading)
+            if score >= tracked + self.options.probe_margin and (best is None or score > best[0]):
+                best = (score, turn, reading)
+        for turn in _TURNS:
+            won = best is not None and best[1] == turn
+            self._wins[turn] = self._wins.get(turn, 0) + 1 if won else 0
+        if best is not None and self._wins[best[1]] >= self.options.probe_wins:
+            self._wins.clear()
+            return best[1], best[2]
+        return None
+
+
+def _image(rgb: np.ndarray):
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))

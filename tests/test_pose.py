@@ -5,12 +5,23 @@ import ast
 import zipfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
-from posecheck.pose import PoseEstimator, check_model_file, default_model_path
+from posecheck.landmarks import Landmark
+from posecheck.pose import (
+    _TURNS,
+    PoseEstimator,
+    PoseOptions,
+    _turn_back,
+    check_model_file,
+    default_model_path,
+)
+from posecheck.source import VideoFileSource
 
 PACKAGE = Path(__file__).resolve().parent.parent / "posecheck"
+SAMPLES = PACKAGE.parent / "sample_videos"
 
 
 def test_default_model_is_an_uncompressed_task_bundle_in_the_cache(tmp_path, monkeypatch):
@@ -58,3 +69,41 @@ def test_only_pose_module_imports_mediapipe(path):
         assert "mediapipe" in _imports(path)
     else:
         assert "mediapipe" not in _imports(path)
+
+
+# A pixel marked in a frame, found again after OpenCV turns the frame a quarter: mapping
+# its turned position back must give the mark, and a step right/down turns with it.
+@pytest.mark.parametrize("turn", ["none", "cw", "ccw"])
+@pytest.mark.parametrize("mark", [(10, 5), (150, 100), (0, 119)])
+def test_turn_back_maps_a_turned_frame_to_the_frame_as_it_came(turn, mark):
+    w, h = 160, 120
+    image = np.zeros((h, w), np.uint8)
+    image[mark[1], mark[0]] = 255
+    image[mark[1], min(mark[0] + 1, w - 1)] = 128  # one step right
+    turned = image if _TURNS[turn] is None else cv2.rotate(image, _TURNS[turn])
+    th, tw = turned.shape
+    (y0,), (x0,) = np.nonzero(turned == 255)
+    (y1,), (x1,) = np.nonzero(turned == 128) if mark[0] < w - 1 else ((y0,), (x0,))
+    # Pixel centres in the turned frame's normalised coordinates.
+    norm = np.array([[(x0 + 0.5) / tw, (y0 + 0.5) / th]])
+    step = np.array([[x1 - x0, y1 - y0, 0.25]], float)
+    back, world = _turn_back(norm, step, turn)
+    assert back[0] * (w, h) - 0.5 == pytest.approx(mark, abs=1e-6)
+    expected_step = (1.0, 0.0) if mark[0] < w - 1 else (0.0, 0.0)
+    assert tuple(world[0]) == pytest.approx((*expected_step, 0.25))
+
+
+def test_a_turned_reading_lands_where_the_upright_one_does():
+    """Forced to switch turns at once, the estimator still puts the joints in place."""
+    frame = next(iter(VideoFileSource(SAMPLES / "bridge.mp4"))).image
+    h, w = frame.shape[:2]
+    with PoseEstimator(options=PoseOptions(probe_every_s=0)) as estimator:
+        upright = estimator.detect(frame, 0.0)
+    forced = PoseOptions(probe_margin=-1.0, probe_wins=1)  # any other turn wins at once
+    with PoseEstimator(options=forced) as estimator:
+        turned = estimator.detect(frame, 0.0)
+        assert estimator.turn != "none"
+    assert upright.present and turned.present
+    body = [lm for lm in Landmark if lm.name.endswith(("SHOULDER", "HIP", "KNEE", "ANKLE"))]
+    gap = np.linalg.norm(turned.xy[body] - upright.xy[body], axis=1)
+    assert np.median(gap) < 0.03 * max(w, h), gap
