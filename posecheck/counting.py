@@ -34,6 +34,7 @@ class Rep:
     top_start_s: float | None = None
     top_end_s: float | None = None
     rest_peak: float = float("nan")  # furthest the rest before it went the other way
+    speed: float = float("nan")  # fastest the measure changed during it, units a second
 
     @property
     def properties(self) -> dict[str, float]:
@@ -50,7 +51,13 @@ class Rep:
             "lower_to_rise": lower / rise if rise and rise > 0 else nan,
             "peak": self.peak,
             "rest_peak": self.rest_peak,
+            "speed": self.speed,
         }
+
+
+# A rep's speed: the measure's change over this span (at least), a second. Long enough
+# that a frame's jitter does not count as speed, short enough to catch a hurried swing.
+SPEED_SPAN_S = 0.2
 
 
 # The top of a rep, for timing the pause there: the highest level the measure held for
@@ -126,6 +133,8 @@ class RepCounter:
         self._rest_low = math.inf  # furthest towards rest (signed) since the last rep
         self._rep_rest_low = math.inf
         self._last_valid_t: float | None = None
+        self._recent: deque[tuple[float, float]] = deque()  # (t, value), for the speed
+        self._speeds: deque[tuple[float, float]] = deque()  # (t, speed), the last minute
 
     def _v(self, x: float) -> float:
         return self._sign * x
@@ -172,8 +181,25 @@ class RepCounter:
                 events.append(RepEvent("abandoned", t))
             return events
         self._last_valid_t = t
+        self._note_speed(t, value)
         self._samples.append((t, self._v(value), self._top_sign * top))
         return events + self._process()
+
+    def _note_speed(self, t: float, value: float) -> None:
+        recent = self._recent
+        recent.append((t, value))
+        span = SPEED_SPAN_S - 1e-6  # frame times: 1.8 - 1.6 < 0.2
+        while len(recent) > 1 and recent[1][0] <= t - span:
+            recent.popleft()
+        t0, v0 = recent[0]
+        if t - t0 >= span:
+            self._speeds.append((t, abs(value - v0) / (t - t0)))
+        while self._speeds and self._speeds[0][0] < t - 60.0:
+            self._speeds.popleft()
+
+    def _speed(self, start: float, end: float) -> float:
+        """The fastest the measure changed between ``start`` and ``end`` (NaN: unknown)."""
+        return max((v for t, v in self._speeds if start <= t <= end), default=math.nan)
 
     def _process(self) -> list[RepEvent]:
         """Scan the samples since the pending crossing. A crossing counts once it has held
@@ -290,7 +316,9 @@ class RepCounter:
             self._first_visit = t
             return []
         start, self._first_visit = self._first_visit, None
-        rep = Rep(start, t, complete=True, peak=self._top_sign * self._peak)
+        rep = Rep(
+            start, t, complete=True, peak=self._top_sign * self._peak, speed=self._speed(start, t)
+        )
         self._peak = -math.inf
         self.completed += 1
         return [RepEvent("completed", t, rep)]
@@ -336,6 +364,7 @@ class RepCounter:
             top_start_s=top_start,
             top_end_s=top_end,
             rest_peak=rest_peak,
+            speed=self._speed(self._start, t),
         )
         if t - self._start < self.s.min_rep_s:
             return []

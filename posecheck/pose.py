@@ -164,8 +164,12 @@ class PoseOptions:
     # lying body's drawn-up legs for a person (then the tracker keeps that reading for
     # seconds). Every ``probe_every_s`` the frame is also read turned a quarter either way;
     # a turn whose reading is surer (mean landmark visibility) by ``probe_margin`` on
-    # ``probe_wins`` probes in a row becomes the one tracked. 0 turns probing off.
+    # ``probe_wins`` probes in a row becomes the one tracked. Probes are that frequent for
+    # ``probe_search_s`` after the tracker starts or loses the person (when misreads
+    # start), then every ``probe_settled_s``. probe_every_s 0 turns probing off.
     probe_every_s: float = 0.5
+    probe_search_s: float = 5.0
+    probe_settled_s: float = 2.0
     probe_margin: float = 0.08
     probe_wins: int = 2
 
@@ -229,6 +233,7 @@ class PoseEstimator:
         self.turn = "none"
         self._last_ms = -1
         self._next_probe_s = -np.inf
+        self._search_until_s = np.inf  # probe often until then (set when a track starts)
         self._wins: dict[str, int] = {}
 
     def __enter__(self) -> PoseEstimator:
@@ -289,8 +294,15 @@ class PoseEstimator:
             return _image(turned[turn])
 
         result = self._track(frame(self.turn), timestamp_s)
+        opts = self.options
+        if not result.pose_landmarks or self._search_until_s == np.inf:
+            self._search_until_s = timestamp_s + opts.probe_search_s
         if self._prober is not None and timestamp_s >= self._next_probe_s:
-            self._next_probe_s = timestamp_s + self.options.probe_every_s
+            searching = timestamp_s < self._search_until_s
+            every = (
+                opts.probe_every_s if searching else max(opts.probe_settled_s, opts.probe_every_s)
+            )
+            self._next_probe_s = timestamp_s + every
             better = self._probe(frame, _sureness(result))
             if better is not None:
                 self.turn, result = better
@@ -299,6 +311,7 @@ class PoseEstimator:
                 self._landmarker = self._create(video=True)
                 self._last_ms = 0
                 self._track(frame(self.turn), timestamp_s)
+                self._search_until_s = timestamp_s + opts.probe_search_s
         if not result.pose_landmarks:
             return PoseFrame.empty(timestamp_s, (w, h))
         lms = result.pose_landmarks[0]

@@ -146,6 +146,9 @@ _UNCOUNTED_REPS = {
     "partial_rest": ("rest_partial_cue", "Turned back early: not counted"),
 }
 
+# Setup problems about the camera's view only: the starting position is timed through them.
+_VIEW_PROBLEMS = {"turn_side_on", "face_camera"}
+
 _PART_WORDS = {
     "head": "your head is",
     "shoulders": "your shoulders are",
@@ -386,31 +389,31 @@ class ExerciseSession:
         paused = False
 
         if self.stage is Stage.SETUP:
-            in_start = values.test(spec.start.position) if setup_ok else None
+            # The starting position is timed while only the view is in doubt (the view is
+            # judged over a window, so it settles later): once it has, counting can start.
+            view_only = bool(problems) and all(pid in _VIEW_PROBLEMS for pid, _ in problems)
+            in_start = values.test(spec.start.position) if setup_ok or view_only else None
             if in_start:
                 self._start_samples.append(
                     {k: values.values[k] for k in self._from_start_keys(values)}
                 )
-            if setup_ok and not in_start:
-                problems.append(("start_position", spec.start.message))
-            if setup_ok and in_start:
                 if self._start_since is None:
                     self._start_since = t
-                if t - self._start_since >= spec.start.hold_s:
-                    self._start_ref = {
-                        k: float(np.nanmedian([d[k] for d in self._start_samples]))
-                        if any(d[k] == d[k] for d in self._start_samples)
-                        else float("nan")
-                        for k in (self._start_samples[-1] if self._start_samples else {})
-                    }
-                    self.stage = Stage.COUNTING
-                    self.setup_passed_s = t
-                    events.append(
-                        SessionEvent("setup_passed", t, message="Ready: start when you like")
-                    )
-                    self._set_message("Ready: go ahead", t)
             else:
                 self._start_since = None
+            if setup_ok and not in_start:
+                problems.append(("start_position", spec.start.message))
+            if setup_ok and in_start and t - self._start_since >= spec.start.hold_s:
+                self._start_ref = {
+                    k: float(np.nanmedian([d[k] for d in self._start_samples]))
+                    if any(d[k] == d[k] for d in self._start_samples)
+                    else float("nan")
+                    for k in (self._start_samples[-1] if self._start_samples else {})
+                }
+                self.stage = Stage.COUNTING
+                self.setup_passed_s = t
+                events.append(SessionEvent("setup_passed", t, message="Ready: start when you like"))
+                self._set_message("Ready: go ahead", t)
         else:
             lost = not setup_ok
             if lost:

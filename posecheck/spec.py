@@ -51,7 +51,16 @@ MEASURE_KINDS = {
 SPACES = ("image", "world")
 COUNT_KINDS = ("reps", "hold")
 SWITCH_RULES = ("after_each_hold", "after_sets", "never")
-REP_PROPERTIES = ("rise_s", "top_s", "lower_s", "cycle_s", "lower_to_rise", "peak", "rest_peak")
+REP_PROPERTIES = (
+    "rise_s",
+    "top_s",
+    "lower_s",
+    "cycle_s",
+    "lower_to_rise",
+    "peak",
+    "rest_peak",
+    "speed",
+)
 _OPS = ("<=", ">=", "<", ">")
 _NAME = r"(?:(?:other|near|left|right)\.)?[a-z_][a-z0-9_]*"
 _NUM = r"-?\d+(?:\.\d+)?"

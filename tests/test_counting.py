@@ -314,3 +314,30 @@ def test_too_far_is_not_a_rep():
     counter, kinds = run_reps(frames((0, 1), (4, 1), (0, 1), (15, 1), (0, 1)), spec)
     assert counter.completed == 1 and counter.partial == 1
     assert kinds.count("too_far") == 1
+
+
+def ramp(a, b, seconds):
+    """Values going evenly from a to b over ``seconds`` (at FPS)."""
+    n = int(round(seconds * FPS))
+    return [a + (b - a) * (i + 1) / n for i in range(n)]
+
+
+# A rep's speed: the fastest its measure changed, units a second, over at least 0.2 s (a
+# frame's jitter of a degree is no speed; a misread jump is). Cow (40) to cat (-20): 60 deg.
+@pytest.mark.parametrize(
+    "name, swing, speed",
+    [
+        ("slow: 60 degrees in 1.5 s", ramp(40, -20, 1.5), 40.0),
+        ("hurried: 60 degrees in 0.3 s", ramp(40, -20, 0.3), 200.0),
+        # (the smoother upstream damps such a jump; the counter takes what it is given)
+        # 60 read between 10 and 5.7: from 60 to 1.4 over 0.2 s is 293 a second
+        ("a one-frame misread in a slow swing", [*ramp(40, 10, 0.8), 60, *ramp(10, -20, 0.7)], 293),
+    ],
+)
+def test_a_reps_speed(name, swing, speed):
+    counter, rep = RepCounter(ALT), None
+    for i, v in enumerate([*frames((40, 1)), *swing, *frames((-20, 1))]):
+        for e in counter.update(i / FPS, v):
+            rep = e.rep or rep
+    assert rep is not None and rep.complete
+    assert rep.properties["speed"] == pytest.approx(speed, rel=0.2), name

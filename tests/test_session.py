@@ -553,3 +553,23 @@ def test_a_leg_raised_on_its_own_is_not_a_spine_twist_hold():
     segments = [(hook_lying, 1), (knees_up, 2), (hook_lying, 1.5), (leg_raised, 5), (hook_lying, 2)]
     holds = play("spine_twist", segments).summary()["holds"]
     assert all(h["end_s"] <= 5.0 or h["start_s"] >= 9.0 for h in holds)
+
+
+def rest_seen_front(t):
+    """Lying ready, with the pose model's depth guess flipped: it reads a front view."""
+    return supine(hip_deg=125, knee_deg=80, t=t, view="front")
+
+
+# Knee to chest needs its starting position held 0.5 s. The view is judged by majority
+# over 1.5 s, so after 1 s read as a front view it settles to "side" at about 1.75 s.
+@pytest.mark.parametrize(
+    "name, first, passed_s",
+    [
+        ("lying ready, the view in doubt at first", rest_seen_front, 1.75),
+        ("nobody there at first", nobody, 1.5),
+        ("lying ready from the start", rest, 0.5),
+    ],
+)
+def test_the_starting_position_is_timed_while_only_the_view_is_in_doubt(name, first, passed_s):
+    summary = play("knee_to_chest", [(first, 1.0), (rest, 2.0)]).summary()
+    assert summary["setup"]["passed_at_s"] == pytest.approx(passed_s, abs=0.1)
