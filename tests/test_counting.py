@@ -329,8 +329,8 @@ def ramp(a, b, seconds):
     [
         ("slow: 60 degrees in 1.5 s", ramp(40, -20, 1.5), 40.0),
         ("hurried: 60 degrees in 0.3 s", ramp(40, -20, 0.3), 200.0),
-        # (the smoother upstream damps such a jump; the counter takes what it is given)
-        # 60 read between 10 and 5.7: from 60 to 1.4 over 0.2 s is 293 a second
+        # 60 read between 10 and 5.7: from 60 to 1.4 over 0.2 s is 293 a second (the
+        # smoother upstream damps such a jump; the counter takes what it is given)
         ("a one-frame misread in a slow swing", [*ramp(40, 10, 0.8), 60, *ramp(10, -20, 0.7)], 293),
     ],
 )

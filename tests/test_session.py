@@ -573,3 +573,20 @@ def rest_seen_front(t):
 def test_the_starting_position_is_timed_while_only_the_view_is_in_doubt(name, first, passed_s):
     summary = play("knee_to_chest", [(first, 1.0), (rest, 2.0)]).summary()
     assert summary["setup"]["passed_at_s"] == pytest.approx(passed_s, abs=0.1)
+
+
+# Knee to chest starts with both feet down: hips read 100-135 degrees lying ready, lower
+# at a slant; a hug starts under 80.
+@pytest.mark.parametrize(
+    "name, hip_deg, starts",
+    [
+        ("feet down, seen side-on", 125, True),
+        ("feet down, seen at a slant", 95, True),
+        ("a knee already drawn past upright", 85, False),
+    ],
+)
+def test_knee_to_chest_starting_position(name, hip_deg, starts):
+    def lying(t):
+        return supine(hip_deg=hip_deg, knee_deg=80, t=t)
+
+    assert play("knee_to_chest", [(lying, 1.5)]).summary()["setup"]["passed"] is starts, name
