@@ -170,3 +170,30 @@ def knee_hug(
         a = base.xy[Landmark[f"{other.upper()}_ANKLE"]]
         moved[f"{other}_ankle"] = (a[0], a[1] - other_foot_up)
     return with_points(base, moved)
+
+
+def all_fours(head_deg: float = 10.0, thigh_deg: float = 85.0, t: float = 0.0, **kw) -> PoseFrame:
+    """On hands and knees, side view, head to image left: ``head_deg`` is how far the head
+    is lifted (segment shoulder->ear above the horizontal; below 0 dropped), ``thigh_deg``
+    the thighs' angle to the floor (90 = knees right under the hips; lower = sitting back
+    towards the heels)."""
+    floor = 400.0
+    shoulder, hip = (220.0, 250.0), (440.0, 250.0)
+    _, elbow, wrist = chain(shoulder, (75.0, -90.0), (75.0, -90.0))
+    _, knee = chain(hip, (150.0, thigh_deg - 180.0))  # down, and forward when sitting back
+    ankle = (knee[0] + 120.0, floor)
+    _, ear = chain(shoulder, (60.0, 180.0 - head_deg))
+    points = {
+        "ear": ear,
+        "nose": (ear[0] - 18, ear[1] + 12),  # face to the floor
+        "eye": (ear[0] - 12, ear[1] + 2),
+        "shoulder": shoulder,
+        "elbow": elbow,
+        "wrist": wrist,
+        "hip": hip,
+        "knee": knee,
+        "ankle": ankle,
+        "heel": (ankle[0] + 10, floor - 5),
+        "foot_index": (ankle[0] + 35, floor),
+    }
+    return pose_from_points(points, t=t, **kw)

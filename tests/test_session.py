@@ -1,7 +1,7 @@
 """Sessions fed constructed pose sequences: setup, counting, cues, per-side holds."""
 
 import pytest
-from poses import chain, knee_hug, supine, with_points
+from poses import all_fours, chain, knee_hug, supine, with_points
 
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import Landmark, other_side
@@ -536,6 +536,26 @@ def test_cat_cow_never_starts_on_the_back():
     s = play("cat_cow", [(dead_bug, 4)])
     assert s.stage is Stage.SETUP
     assert s.summary()["setup"]["passed"] is False
+
+
+def fours(head_deg, thigh_deg=85.0):
+    return lambda t: all_fours(head_deg, thigh_deg, t=t)
+
+
+CAT_COW_CASES = [
+    # name, segments (on hands and knees unless said), cycles counted
+    ("two cycles", [(fours(10), 1)] + [(fours(35), 1.5), (fours(-25), 1.5)] * 2, 2),
+    (
+        "the head dropped while sitting back into a child's pose is not a cat",
+        [(fours(10), 1), (fours(35), 1.5), (fours(-25, thigh_deg=35), 3), (fours(35), 1.5)],
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize("name, segments, cycles", CAT_COW_CASES, ids=[c[0] for c in CAT_COW_CASES])
+def test_cat_cow(name, segments, cycles):
+    assert play("cat_cow", segments).summary()["reps"]["total"] == cycles
 
 
 def leg_raised(t):
