@@ -17,6 +17,7 @@ import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -36,7 +37,9 @@ _LANDMARKER_NORM = (0.0, 255.0)
 @contextlib.contextmanager
 def _quiet_native_stderr():
     """Silence what MediaPipe's C++ core prints to fd 2 while it starts (GPU/EGL probes,
-    XNNPACK and feedback-tensor notes): noise to a user, and no Python switch turns it off."""
+    XNNPACK and feedback-tensor notes, and a one-off note on a landmarker's first landmark
+    pass): noise to a user, and no Python switch turns it off. Used only until then, so that
+    what MediaPipe says later still shows."""
     if os.environ.get("POSECHECK_DEBUG"):
         yield
         return
@@ -235,6 +238,7 @@ class PoseEstimator:
         self._next_probe_s = -np.inf
         self._search_until_s = np.inf  # probe often until then (set when a track starts)
         self._wins: dict[str, int] = {}
+        self._read_person = {"video": False, "image": False}  # past its one-off note
 
     def __enter__(self) -> PoseEstimator:
         self.open()
@@ -270,6 +274,7 @@ class PoseEstimator:
 
     def open(self) -> None:
         self._landmarker = self._create(video=True)
+        self._read_person = {"video": False, "image": False}
         if self.options.probe_every_s > 0:
             self._prober = self._create(video=False)
         self._last_ms = 0
@@ -309,6 +314,7 @@ class PoseEstimator:
                 # The tracker restarts on the new turn (its old track is of other frames).
                 self._landmarker.close()
                 self._landmarker = self._create(video=True)
+                self._read_person["video"] = False
                 self._last_ms = 0
                 self._track(frame(self.turn), timestamp_s)
                 self._search_until_s = timestamp_s + opts.probe_search_s
@@ -334,8 +340,18 @@ class PoseEstimator:
         # Video mode needs strictly increasing integer milliseconds.
         ms = max(int(round(timestamp_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
+        return self._quietly_at_first(
+            "video", partial(self._landmarker.detect_for_video, image, ms)
+        )
+
+    def _quietly_at_first(self, mode: str, infer):
+        """One inference, with fd 2 silenced until this mode's landmarker has read a person."""
+        if self._read_person[mode]:
+            return infer()
         with _quiet_native_stderr():
-            return self._landmarker.detect_for_video(image, ms)
+            result = infer()
+        self._read_person[mode] = bool(result.pose_landmarks)
+        return result
 
     def _probe(self, frame, tracked: float):
         """Read the other turns; return (turn, reading) once one has won often enough."""
@@ -343,8 +359,7 @@ class PoseEstimator:
         for turn in _TURNS:
             if turn == self.turn:
                 continue
-            with _quiet_native_stderr():
-                reading = self._prober.detect(frame(turn))
+            reading = self._quietly_at_first("image", partial(self._prober.detect, frame(turn)))
             score = _sureness(reading)
             if score >= tracked + self.options.probe_margin and (best is None or score > best[0]):
                 best = (score, turn, reading)
