@@ -171,10 +171,16 @@ def score_clip(
         s.negative_ok = n == 0
         s.detail = f"reported {reps_pred['total'] or 0} reps, {len(summary['holds'])} holds"
         return s
-    gt_reps = (entry.get("reps") or {}).get("total")
-    if gt_reps is not None:
+    gt = entry.get("reps") or {}
+    if gt.get("total") is not None:
         pred = reps_pred["total"] if reps_pred["total"] is not None else len(summary["holds"])
-        s.rep_error = int(pred - gt_reps)
+        errors = [int(pred - gt["total"])]
+        # Where the truth counts each leg, a rep booked to the wrong leg is two errors:
+        # one missing on its side, one too many on the other.
+        for side in ("left", "right"):
+            if gt.get(side) is not None and reps_pred.get(side) is not None:
+                errors.append(int(reps_pred[side] - gt[side]))
+        s.rep_error = max(errors, key=abs)
     faults = entry.get("faults") or []
     if faults:
         spec = spec or load_spec(exercise)
@@ -219,8 +225,14 @@ def score_clip(
     s.fault_labelled = "faults" in entry
     if not faults and s.fault_labelled:
         s.false_alarm = bool(summary["cues"])
+    legs = ""
+    if gt.get("left") is not None and reps_pred.get("left") is not None:
+        legs = (
+            f", left {reps_pred['left']} right {reps_pred['right']}"
+            f" (truth {gt['left']} and {gt['right']})"
+        )
     s.detail = (
-        f"reps {reps_pred['total']} (truth {gt_reps}); holds "
+        f"reps {reps_pred['total']} (truth {gt.get('total')}){legs}; holds "
         f"{[(h['side'], h['start_s'], h['end_s']) for h in summary['holds']]}; cues "
         f"{sorted({c['id'] for c in summary['cues']})}"
     )

@@ -12,9 +12,9 @@ from posecheck.evaluate import (
 )
 
 
-def summary(reps=None, holds=(), cues=()):
+def summary(reps=None, holds=(), cues=(), left=None, right=None):
     return {
-        "reps": {"total": reps, "left": None, "right": None},
+        "reps": {"total": reps, "left": left, "right": right},
         # (side, start, end[, time held]): the clock may have stopped for a while
         "holds": [
             {"side": h[0], "start_s": h[1], "end_s": h[2], "duration_s": (h + (h[2] - h[1],))[3]}
@@ -24,10 +24,10 @@ def summary(reps=None, holds=(), cues=()):
     }
 
 
-def label(exercise="bridge", reps=None, holds=(), faults=None):
+def label(exercise="bridge", reps=None, holds=(), faults=None, left=None, right=None):
     entry = {"file": "clip.mp4", "exercise": exercise, "view": "side"}
     if reps is not None:
-        entry["reps"] = {"total": reps}
+        entry["reps"] = {"total": reps, "left": left, "right": right}
     entry["holds"] = [{"side": s, "start_s": a, "end_s": b} for s, a, b in holds]
     if faults is not None:
         entry["faults"] = [{"cue": c, "start_s": a, "end_s": b} for c, a, b in faults]
@@ -49,6 +49,33 @@ def twist_report(cue, held):
     [
         ("exact", label(reps=3), summary(reps=3), 0, [], 0, False),
         ("one rep missed", label(reps=3), summary(reps=2), -1, [], 0, False),
+        (
+            "each leg right",
+            label("knee_to_chest", reps=2, left=1, right=1),
+            summary(reps=2, left=1, right=1),
+            0,
+            [],
+            0,
+            False,
+        ),
+        (
+            "the right total, but a hold booked to the wrong leg",
+            label("knee_to_chest", reps=2, left=1, right=1),
+            summary(reps=2, left=2, right=0),
+            1,
+            [],
+            0,
+            False,
+        ),
+        (
+            "one too many on each leg: two too many in all",
+            label("knee_to_chest", reps=6, left=3, right=3),
+            summary(reps=8, left=4, right=4),
+            2,
+            [],
+            0,
+            False,
+        ),
         (
             "a hold 0.5 s short",
             label(holds=[("left", 2.0, 12.0)]),
