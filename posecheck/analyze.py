@@ -15,10 +15,10 @@ import numpy as np
 
 from posecheck.frame import PoseFrame
 from posecheck.overlay import OverlayStyle, annotate
-from posecheck.pose import PoseEstimator
+from posecheck.pose import Opening, PoseEstimator, read_backwards
 from posecheck.report import build_report
 from posecheck.session import ExerciseSession
-from posecheck.smoothing import PoseSmoother
+from posecheck.smoothing import LOOK_BACK, LookBack, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
 from posecheck.spec import ExerciseSpec, load_spec
 
@@ -75,6 +75,35 @@ def _in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
     return spans is None or any(a <= t <= b for a, b in spans)
 
 
+def _read_opening(
+    source: VideoFileSource,
+    estimator: PoseEstimator,
+    lookback: LookBack,
+    progress: Callable[[Progress], None] | None,
+) -> tuple[list[PoseFrame], bool]:
+    """The poses of the video's first ``lookback.seconds``: read forward by ``estimator``,
+    which goes on tracking from there, and again backwards (see :class:`LookBack`).
+    Also whether Ctrl-C stopped it (the forward poses so far come back then)."""
+    opening = Opening(lookback.seconds)
+    forward: list[PoseFrame] = []
+    started = last = time.perf_counter()
+    try:
+        for frame in source:
+            if not opening.add(frame.image, frame.timestamp_s):
+                break
+            forward.append(estimator.detect(frame.image, frame.timestamp_s))
+            now = time.perf_counter()
+            if progress is not None and now - last >= 1.0:
+                last = now
+                done = len(forward)
+                progress(Progress(done, source.frame_count, done / (now - started)))
+        if not forward:
+            return [], False
+        return join_opening(forward, read_backwards(opening, estimator), lookback)[0], False
+    except KeyboardInterrupt:
+        return forward, True
+
+
 def analyze_video(
     video: str | Path,
     exercise: str | ExerciseSpec,
@@ -85,6 +114,7 @@ def analyze_video(
     progress: Callable[[Progress], None] | None = None,
     estimator: PoseEstimator | None = None,
     poses: Sequence[PoseFrame] | None = None,
+    lookback: LookBack | None = LOOK_BACK,
 ) -> dict:
     """Analyse a recorded video and return its report (see README, "Report").
 
@@ -98,6 +128,7 @@ def analyze_video(
         progress: called about once a second.
         estimator: an open estimator to reuse (its model is then used).
         poses: precomputed poses, one per frame, instead of running the estimator.
+        lookback: how the opening is read again backwards (None: not at all).
 
     Ctrl-C stops the analysis early: the report so far comes back with ``partial`` true.
     """
@@ -116,14 +147,20 @@ def analyze_video(
     partial = False
     frames = 0
     last_t = 0.0
+    precomputed = poses is not None
+    opening: list[PoseFrame] = []
     try:
+        if not precomputed and lookback is not None:
+            opening, partial = _read_opening(source, estimator, lookback, progress)
         for frame in source:
-            if poses is not None and frames >= len(poses):
+            if (precomputed and frames >= len(poses)) or (partial and frames >= len(opening)):
                 break
             if not _in_spans(frame.timestamp_s, spans):
                 raw = PoseFrame.empty(frame.timestamp_s, source.size)
-            elif poses is not None:
+            elif precomputed:
                 raw = poses[frames]
+            elif frames < len(opening):
+                raw = opening[frames]
             else:
                 raw = estimator.detect(frame.image, frame.timestamp_s)
             pose = smoother.update(raw)
@@ -133,7 +170,7 @@ def analyze_video(
             frames += 1
             last_t = frame.timestamp_s
             now = time.perf_counter()
-            if progress is not None and now - last_progress >= 1.0:
+            if progress is not None and now - last_progress >= 1.0 and frames > len(opening):
                 last_progress = now
                 progress(Progress(frames, source.frame_count, frames / (now - started)))
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ video file and model, so re-scoring after a spec change takes seconds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import statistics
@@ -18,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.frame import PoseFrame
-from posecheck.pose import PoseEstimator, PoseOptions, cache_dir
+from posecheck.pose import Opening, PoseEstimator, cache_dir, read_backwards
 from posecheck.session import ExerciseSession
-from posecheck.smoothing import PoseSmoother
+from posecheck.smoothing import LOOK_BACK, LookBack, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
 from posecheck.spec import ExerciseSpec, load_spec, spec_ids
 
@@ -65,44 +66,69 @@ def _file_key(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _save_poses(path: Path, poses: list[PoseFrame]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        t=np.array([p.timestamp_s for p in poses]),
+        xy=np.array([p.xy for p in poses]),
+        world=np.array([p.world for p in poses]),
+        vis=np.array([p.visibility for p in poses]),
+        present=np.array([p.present for p in poses]),
+        size=np.array(poses[0].image_size),
+    )
+
+
+def _load_poses(path: Path) -> list[PoseFrame]:
+    d = np.load(path)
+    size = tuple(int(x) for x in d["size"])
+    return [
+        PoseFrame(float(t), size, xy, w, v, bool(p)) if p else PoseFrame.empty(float(t), size)
+        for t, xy, w, v, p in zip(d["t"], d["xy"], d["world"], d["vis"], d["present"])
+    ]
+
+
 def load_or_compute_poses(
-    video: str | Path, estimator: PoseEstimator | None, use_cache: bool = True
+    video: str | Path,
+    estimator: PoseEstimator | None,
+    use_cache: bool = True,
+    lookback: LookBack | None = LOOK_BACK,
 ) -> list[PoseFrame]:
-    """Raw (unsmoothed) poses of every frame, cached under the cache folder."""
+    """Raw (unsmoothed) poses of every frame, as ``analyze`` reads them (the opening read
+    again backwards, see :class:`LookBack`), cached under the cache folder."""
     video = Path(video)
-    model = estimator.model_path if estimator else "default"
-    options = estimator.options if estimator else PoseOptions()
-    model_key = hashlib.sha1(f"{model} {options}".encode()).hexdigest()[:8]
-    path = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}.npz"
-    if use_cache and path.is_file():
-        d = np.load(path)
-        size = tuple(int(x) for x in d["size"])
-        return [
-            PoseFrame(float(t), size, xy, w, v, bool(p)) if p else PoseFrame.empty(float(t), size)
-            for t, xy, w, v, p in zip(d["t"], d["xy"], d["world"], d["vis"], d["present"])
-        ]
     own = estimator is None
     if own:
         estimator = PoseEstimator()
-        estimator.open()
+    model = "default" if own else estimator.model_path
+    model_key = hashlib.sha1(f"{model} {estimator.options}".encode()).hexdigest()[:8]
+    stem = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}"
+    path = stem.with_suffix(".npz")
+    back_path = stem.parent / f"{stem.name}-back{lookback.seconds:g}.npz" if lookback else None
     try:
-        source = VideoFileSource(video)
-        poses = [estimator.detect(f.image, f.timestamp_s) for f in source]
+        if use_cache and path.is_file():
+            poses = _load_poses(path)
+        else:
+            with estimator if own else contextlib.nullcontext():
+                poses = [estimator.detect(f.image, f.timestamp_s) for f in VideoFileSource(video)]
+            if use_cache and poses:
+                _save_poses(path, poses)
+        if lookback is None or not poses:
+            return poses
+        if use_cache and back_path.is_file():
+            backward = _load_poses(back_path)
+        else:
+            opening = Opening(lookback.seconds)
+            for f in VideoFileSource(video):
+                if not opening.add(f.image, f.timestamp_s):
+                    break
+            backward = read_backwards(opening, estimator)
+            if use_cache and backward:
+                _save_poses(back_path, backward)
     finally:
         if own:
             estimator.close()
-    if use_cache and poses:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            path,
-            t=np.array([p.timestamp_s for p in poses]),
-            xy=np.array([p.xy for p in poses]),
-            world=np.array([p.world for p in poses]),
-            vis=np.array([p.visibility for p in poses]),
-            present=np.array([p.present for p in poses]),
-            size=np.array(poses[0].image_size),
-        )
-    return poses
+    return join_opening(poses, backward, lookback)[0]
 
 
 def _usable_spans(entry: dict) -> list[tuple[float, float]] | None:

@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -376,3 +376,40 @@ def _image(rgb: np.ndarray):
     import mediapipe as mp
 
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+
+class Opening:
+    """A recorded video's first frames, kept JPEG-compressed (a few seconds of 1080p stay
+    under 100 MB), to be read again backwards by :func:`read_backwards`."""
+
+    def __init__(self, seconds: float, quality: int = 95):
+        self.seconds = seconds
+        self.quality = quality
+        self.frames: list[tuple[float, bytes]] = []
+
+    def add(self, image_bgr: np.ndarray, timestamp_s: float) -> bool:
+        """Keep the frame if it is in the opening; False once past it."""
+        if timestamp_s >= self.seconds:
+            return False
+        ok, jpeg = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+        if not ok:
+            raise ValueError("cannot compress a video frame")
+        self.frames.append((timestamp_s, jpeg.tobytes()))
+        return True
+
+
+def read_backwards(opening: Opening, like: PoseEstimator) -> list[PoseFrame]:
+    """The opening's poses read last frame first, by a fresh estimator set up as ``like``
+    (so it tracks from the end of the opening back to its start); in frame order."""
+    estimator = PoseEstimator(like.model_path, like.options)
+    estimator.model_name = like.model_name
+    poses: list[PoseFrame] = []
+    with estimator:
+        end = opening.frames[-1][0] if opening.frames else 0.0
+        for t, jpeg in reversed(opening.frames):
+            image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+            # Video mode needs rising timestamps: time runs back from the opening's end.
+            pose = estimator.detect(image, end - t)
+            poses.append(replace(pose, timestamp_s=t))
+    poses.reverse()
+    return poses

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posecheck.frame import PoseFrame
+from posecheck.landmarks import Landmark
 
 
 @dataclass(frozen=True)
@@ -98,3 +99,77 @@ class PoseSmoother:
             world=self._world(pose.world, t),
             visibility=np.clip(self._vis(pose.visibility, t), 0.0, 1.0),
         )
+
+
+@dataclass(frozen=True)
+class LookBack:
+    """Reading a recorded video's opening again, backwards (``analyze`` and ``evaluate``;
+    live cannot look back).
+
+    The person detector can take a lying body's drawn-up legs for a person, and the
+    tracker then keeps that reading for a second or two: a clip that starts straight into
+    the exercise loses its first rep or hold, because the starting position is never
+    seen. Read backwards, from a moment when the person is well in view, the same frames
+    are tracked from a good reading. The two readings are joined where they first agree.
+
+    Attributes:
+        seconds: how much of the opening is read again.
+        agree: two readings of a frame agree when their shoulders, hips, knees and ankles
+            are this close (median, in torso lengths).
+        agree_for_s: the readings must agree this long in a row, so that both are known to
+            follow the person there; before that, the backward reading is taken.
+    """
+
+    seconds: float = 6.0
+    agree: float = 0.2
+    agree_for_s: float = 1.0
+
+
+_GAP_JOINTS = [
+    Landmark[f"{side}_{joint}"]
+    for side in ("LEFT", "RIGHT")
+    for joint in ("SHOULDER", "HIP", "KNEE", "ANKLE")
+]
+
+
+def _reading_gap(a: PoseFrame, b: PoseFrame) -> float:
+    """How far apart two readings of one frame are: median joint distance, torso lengths."""
+    if not a.present and not b.present:
+        return 0.0
+    if not a.present or not b.present:
+        return math.inf
+    shoulders = (b.xy[Landmark.LEFT_SHOULDER] + b.xy[Landmark.RIGHT_SHOULDER]) / 2
+    hips = (b.xy[Landmark.LEFT_HIP] + b.xy[Landmark.RIGHT_HIP]) / 2
+    torso = float(np.linalg.norm(shoulders - hips))
+    if not torso > 0:
+        return math.inf
+    return float(np.median(np.linalg.norm(a.xy[_GAP_JOINTS] - b.xy[_GAP_JOINTS], axis=1)) / torso)
+
+
+def join_opening(
+    forward: list[PoseFrame], backward: list[PoseFrame], settings: LookBack
+) -> tuple[list[PoseFrame], float | None]:
+    """The opening's poses: ``backward`` (the same frames read in reverse) up to where the
+    two readings first agree for ``agree_for_s``, ``forward`` from there on.
+
+    Returns the poses (as many as ``forward``) and the time up to which the backward
+    reading was taken (None: the forward reading stands, as when they never agree).
+    """
+    n = min(len(forward), len(backward))
+    if n < 2:
+        return list(forward), None
+    fps = (n - 1) / max(forward[n - 1].timestamp_s - forward[0].timestamp_s, 1e-6)
+    need = max(1, int(math.ceil(settings.agree_for_s * fps)))
+    run = 0
+    for i in range(n):
+        run = run + 1 if _reading_gap(forward[i], backward[i]) < settings.agree else 0
+        if run >= need:
+            start = i - run + 1
+            if start == 0:
+                return list(forward), None
+            joined = [b if b.present else f for f, b in zip(forward[:start], backward)]
+            return joined + list(forward[start:]), forward[start].timestamp_s
+    return list(forward), None
+
+
+LOOK_BACK = LookBack()  # the default

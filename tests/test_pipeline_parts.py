@@ -1,5 +1,7 @@
 """Smoothing, sources and overlay: the stages around the session."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from posecheck.frame import PoseFrame
 from posecheck.overlay import annotate, ring_text
 from posecheck.report import merged_cues
 from posecheck.session import ExerciseSession
-from posecheck.smoothing import OneEuroFilter, OneEuroSettings, PoseSmoother
+from posecheck.smoothing import LookBack, OneEuroFilter, OneEuroSettings, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
 from posecheck.spec import load_spec
 
@@ -114,3 +116,77 @@ MERGE_CASES = [
 @pytest.mark.parametrize("name, cues, lines", MERGE_CASES, ids=[c[0] for c in MERGE_CASES])
 def test_report_lists_overlapping_spans_of_a_cue_once(name, cues, lines):
     assert merged_cues(cues) == lines
+
+
+def _readings(kinds: str, fps: float = 10.0) -> list[PoseFrame]:
+    """One reading a frame: ``g`` a good one (lying, knees bent), ``w`` a wrong one (the
+    legs read as a person upright), ``.`` nobody found."""
+    good, wrong = supine(), supine(hip_deg=60.0, knee_deg=170.0, hip_lift_px=120.0)
+    out = []
+    for i, k in enumerate(kinds):
+        t = i / fps
+        base = {"g": good, "w": wrong}.get(k)
+        out.append(
+            PoseFrame.empty(t, good.image_size) if base is None else replace(base, timestamp_s=t)
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    "name, forward, backward, joined, taken_until",
+    [
+        (
+            "both agree throughout: forward stands",
+            "gggggggggggggg",
+            "gggggggggggggg",
+            "gggggggggggggg",
+            None,
+        ),
+        (
+            "forward misreads the start: backward taken up to the agreement",
+            "wwwwgggggggggggg",
+            "gggggggggggggggg",
+            "gggggggggggggggg",
+            0.4,
+        ),
+        (
+            "backward misreads its own start (the opening's end): forward kept there",
+            "wwgggggggggggggg",
+            "gggggggggggggwww",
+            "gggggggggggggggg",
+            0.2,
+        ),
+        (
+            "they never agree for 1 s: forward stands",
+            "wwwwwgggggwwwww",
+            "gggggwwwwwggggg",
+            "wwwwwgggggwwwww",
+            None,
+        ),
+        (
+            "backward finds nobody where forward misreads: forward kept there",
+            "wwwggggggggggggg",
+            ".ggggggggggggggg",
+            "wggggggggggggggg",
+            0.3,
+        ),
+        (
+            "a forward gap before the agreement is filled",
+            "..gggggggggggg",
+            "gggggggggggggg",
+            "gggggggggggggg",
+            0.2,
+        ),
+    ],
+)
+def test_opening_read_backwards_is_joined_where_the_readings_agree(
+    name, forward, backward, joined, taken_until
+):
+    poses, until = join_opening(_readings(forward), _readings(backward), LookBack(agree_for_s=1.0))
+    kinds = _readings(joined)
+    assert len(poses) == len(kinds), name
+    for got, want in zip(poses, kinds):
+        assert got.present == want.present, name
+        if want.present:
+            assert np.allclose(got.xy, want.xy), name
+    assert until == (None if taken_until is None else pytest.approx(taken_until)), name
