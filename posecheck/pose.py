@@ -379,8 +379,8 @@ def _image(rgb: np.ndarray):
 
 
 class Opening:
-    """A recorded video's first frames, kept JPEG-compressed (a few seconds of 1080p stay
-    under 100 MB), to be read again backwards by :func:`read_backwards`."""
+    """A recorded video's first frames, kept JPEG-compressed (6 s of 1080p take about
+    60 MB at 30 fps, 120 MB at 60), to be read again backwards by :func:`read_backwards`."""
 
     def __init__(self, seconds: float, quality: int = 95):
         self.seconds = seconds
