@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from posecheck.analyze import analyze_video
-from posecheck.evaluate import cross_folder
+from posecheck.evaluate import cross_folder, load_or_compute_poses
 from posecheck.spec import spec_ids
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
@@ -30,7 +30,10 @@ def test_sample_clip_counts_match_truth(path, tmp_path):
     if exercise not in spec_ids():
         pytest.skip(f"no spec for {exercise} yet")
     out = tmp_path / "annotated.mp4" if path.stem == "bridge" else None
-    report = analyze_video(SAMPLES / gt["file"], exercise, out_video=out)
+    # The poses as evaluate caches them (the cross check below reuses them); that analyze
+    # reads the same ones itself is checked on its own.
+    poses = load_or_compute_poses(SAMPLES / gt["file"], None)
+    report = analyze_video(SAMPLES / gt["file"], exercise, out_video=out, poses=poses)
     assert report["frames_with_person"] >= 0.95 * report["frames_seen"] or gt["exercise"] is None
     if gt["exercise"] is None:  # a negative: nothing counted
         assert (report["reps"]["total"] or 0) == 0 and report["holds"] == []
@@ -61,6 +64,18 @@ def test_sample_clip_counts_match_truth(path, tmp_path):
         assert not report["partial_reps"]
     if out is not None:
         assert out.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_analyze_reads_the_poses_that_evaluate_scores():
+    """analyze reads the opening forward and backwards before the rest; evaluate reads the
+    whole clip, then the opening backwards: the same poses, so the same report. (On this
+    clip the backward reading replaces the first 2.7 s.)"""
+    path = SAMPLES / "knee_to_chest.mp4"
+    own = analyze_video(path, "knee_to_chest")
+    cached = analyze_video(path, "knee_to_chest", poses=load_or_compute_poses(path, None))
+    for key in ("setup", "reps", "holds", "cues", "partial_reps", "frames_with_person"):
+        assert own[key] == cached[key], key
 
 
 @pytest.mark.slow
