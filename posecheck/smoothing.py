@@ -109,8 +109,9 @@ class LookBack:
     The person detector can take a lying body's drawn-up legs for a person, and the
     tracker then keeps that reading for a second or two: a clip that starts straight into
     the exercise loses its first rep or hold, because the starting position is never
-    seen. Read backwards, from a moment when the person is well in view, the same frames
-    are tracked from a good reading. The two readings are joined where they first agree.
+    seen. Read backwards, from the end of the opening, where the person has usually been
+    in view for a while, the same frames are tracked from a good reading. The two readings
+    are joined where they first agree.
 
     Attributes:
         seconds: how much of the opening is read again.
