@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.frame import PoseFrame
-from posecheck.pose import Opening, PoseEstimator, cache_dir, read_backwards
+from posecheck.pose import Opening, PoseEstimator, PoseOptions, cache_dir, read_backwards
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import LOOK_BACK, LookBack, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
@@ -97,20 +97,28 @@ def load_or_compute_poses(
     """Raw (unsmoothed) poses of every frame, as ``analyze`` reads them (the opening read
     again backwards, see :class:`LookBack`), cached under the cache folder."""
     video = Path(video)
-    own = estimator is None
-    if own:
-        estimator = PoseEstimator()
-    model = "default" if own else estimator.model_path
-    model_key = hashlib.sha1(f"{model} {estimator.options}".encode()).hexdigest()[:8]
+    model = estimator.model_path if estimator else "default"
+    options = estimator.options if estimator else PoseOptions()
+    model_key = hashlib.sha1(f"{model} {options}".encode()).hexdigest()[:8]
     stem = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}"
     path = stem.with_suffix(".npz")
     back_path = stem.parent / f"{stem.name}-back{lookback.seconds:g}.npz" if lookback else None
+    # The estimator is made only when something must be read (making the default one
+    # hashes the model files), and the opening is kept as the forward pass decodes it.
+    own = estimator is None
+    opening = None
     try:
         if use_cache and path.is_file():
             poses = _load_poses(path)
         else:
+            estimator = estimator or PoseEstimator()
+            opening = Opening(lookback.seconds) if lookback else None
             with estimator if own else contextlib.nullcontext():
-                poses = [estimator.detect(f.image, f.timestamp_s) for f in VideoFileSource(video)]
+                poses = []
+                for f in VideoFileSource(video):
+                    if opening is not None:
+                        opening.add(f.image, f.timestamp_s)
+                    poses.append(estimator.detect(f.image, f.timestamp_s))
             if use_cache and poses:
                 _save_poses(path, poses)
         if lookback is None or not poses:
@@ -118,15 +126,17 @@ def load_or_compute_poses(
         if use_cache and back_path.is_file():
             backward = _load_poses(back_path)
         else:
-            opening = Opening(lookback.seconds)
-            for f in VideoFileSource(video):
-                if not opening.add(f.image, f.timestamp_s):
-                    break
+            estimator = estimator or PoseEstimator()
+            if opening is None:  # the forward poses came from the cache
+                opening = Opening(lookback.seconds)
+                for f in VideoFileSource(video):
+                    if not opening.add(f.image, f.timestamp_s):
+                        break
             backward = read_backwards(opening, estimator)
             if use_cache and backward:
                 _save_poses(back_path, backward)
     finally:
-        if own:
+        if own and estimator is not None:
             estimator.close()
     return join_opening(poses, backward, lookback)[0]
 

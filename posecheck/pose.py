@@ -402,7 +402,6 @@ def read_backwards(opening: Opening, like: PoseEstimator) -> list[PoseFrame]:
     """The opening's poses read last frame first, by a fresh estimator set up as ``like``
     (so it tracks from the end of the opening back to its start); in frame order."""
     estimator = PoseEstimator(like.model_path, like.options)
-    estimator.model_name = like.model_name
     poses: list[PoseFrame] = []
     with estimator:
         end = opening.frames[-1][0] if opening.frames else 0.0
