@@ -71,6 +71,20 @@ class Progress:
     fps: float
 
 
+class _Ticker:
+    """Calls ``progress`` with the frames done about once a second."""
+
+    def __init__(self, progress: Callable[[Progress], None] | None, total: int):
+        self.progress, self.total = progress, total
+        self.started = self.last = time.perf_counter()
+
+    def __call__(self, done: int) -> None:
+        now = time.perf_counter()
+        if self.progress is not None and now - self.last >= 1.0:
+            self.last = now
+            self.progress(Progress(done, self.total, done / (now - self.started)))
+
+
 def _in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
     return spans is None or any(a <= t <= b for a, b in spans)
 
@@ -79,24 +93,19 @@ def _read_opening(
     source: VideoFileSource,
     estimator: PoseEstimator,
     lookback: LookBack,
-    progress: Callable[[Progress], None] | None,
+    tick: _Ticker,
 ) -> tuple[list[PoseFrame], bool]:
     """The poses of the video's first ``lookback.seconds``: read forward by ``estimator``,
     which goes on tracking from there, and again backwards (see :class:`LookBack`).
     Also whether Ctrl-C stopped it (the forward poses so far come back then)."""
     opening = Opening(lookback.seconds)
     forward: list[PoseFrame] = []
-    started = last = time.perf_counter()
     try:
         for frame in source:
             if not opening.add(frame.image, frame.timestamp_s):
                 break
             forward.append(estimator.detect(frame.image, frame.timestamp_s))
-            now = time.perf_counter()
-            if progress is not None and now - last >= 1.0:
-                last = now
-                done = len(forward)
-                progress(Progress(done, source.frame_count, done / (now - started)))
+            tick(len(forward))
         if not forward:
             return [], False
         return join_opening(forward, read_backwards(opening, estimator), lookback)[0], False
@@ -143,7 +152,7 @@ def analyze_video(
     sink = VideoSink(out_video, source.fps, source.size) if out_video else None
     style = OverlayStyle()
     started = time.perf_counter()
-    last_progress = started
+    tick = _Ticker(progress, source.frame_count)
     partial = False
     frames = 0
     last_t = 0.0
@@ -151,7 +160,7 @@ def analyze_video(
     opening: list[PoseFrame] = []
     try:
         if not precomputed and lookback is not None:
-            opening, partial = _read_opening(source, estimator, lookback, progress)
+            opening, partial = _read_opening(source, estimator, lookback, tick)
         for frame in source:
             if (precomputed and frames >= len(poses)) or (partial and frames >= len(opening)):
                 break
@@ -169,10 +178,8 @@ def analyze_video(
                 sink.write(annotate(frame.image, state, spec, style))
             frames += 1
             last_t = frame.timestamp_s
-            now = time.perf_counter()
-            if progress is not None and now - last_progress >= 1.0 and frames > len(opening):
-                last_progress = now
-                progress(Progress(frames, source.frame_count, frames / (now - started)))
+            if frames > len(opening):  # the opening's frames were counted as they were read
+                tick(frames)
     except KeyboardInterrupt:
         partial = True
     finally:
