@@ -71,7 +71,7 @@ def main() -> None:
     print(
         f"video: {video} ({src.size[0]}x{src.size[1]}, {src.frame_count} frames, {src.fps:.1f} fps)"
     )
-    # Rounds interleave the three runs so that the machine's drift hits them alike.
+    # Rounds interleave the runs so that the machine's drift hits them alike.
     bare = unprobed = no_video = with_video = look_back = 0.0
     for _ in range(args.rounds):
         bare = max(bare, bare_fps(video, args.model)[0])
