@@ -70,6 +70,20 @@ class PoseFrame:
         w, h = self.image_size
         return bool(margin <= x <= w - margin and margin <= y <= h - margin)
 
+    def with_swapped(self, pairs: list[tuple[Landmark, Landmark]]) -> PoseFrame:
+        """The same pose with each pair's landmarks exchanged (labels put right)."""
+        idx = np.arange(NUM_LANDMARKS)
+        for a, b in pairs:
+            idx[a], idx[b] = b, a
+        return PoseFrame(
+            timestamp_s=self.timestamp_s,
+            image_size=self.image_size,
+            xy=self.xy[idx],
+            world=self.world[idx],
+            visibility=self.visibility[idx],
+            present=self.present,
+        )
+
     def visible(self, lm: Landmark, min_visibility: float = 0.5) -> bool:
         """Present, in frame and visible enough to be trusted."""
         return bool(self.present and self.visibility[lm] >= min_visibility and self.in_frame(lm))

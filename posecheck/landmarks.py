@@ -70,6 +70,19 @@ BODY_PARTS: dict[str, tuple[Landmark, ...]] = {
     "feet": (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE, Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL),
 }
 
+# The limbs below the hips and shoulders: what the pose model can hand to the wrong side
+# (a raised leg labelled as the other one) while the trunk keeps its labels.
+LIMBS: dict[str, tuple[str, ...]] = {
+    "leg": ("knee", "ankle", "heel", "foot_index"),
+    "arm": ("elbow", "wrist", "pinky", "index", "thumb"),
+}
+
+
+def limb_of(joint: str) -> tuple[str, ...]:
+    """The side-less joints of the limb ``joint`` belongs to; () for trunk and head joints."""
+    return next((joints for joints in LIMBS.values() if joint in joints), ())
+
+
 _L, _R = "LEFT_", "RIGHT_"
 SKELETON: tuple[tuple[Landmark, Landmark], ...] = tuple(
     (Landmark[a], Landmark[b])

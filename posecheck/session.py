@@ -27,7 +27,7 @@ from posecheck.counting import (
     RepState,
 )
 from posecheck.frame import PoseFrame
-from posecheck.landmarks import BODY_PARTS, SIDES, other_side
+from posecheck.landmarks import BODY_PARTS, SIDES, limb_of, other_side, sided
 from posecheck.rules import MeasureValues, Visibility, required_landmarks
 from posecheck.spec import ExerciseSpec
 
@@ -198,6 +198,9 @@ class ExerciseSession:
         self._resolution_values: list[float] = []
         self._start_samples: list[dict[str, float]] = []
         self._start_ref: dict[str, float] | None = None
+        # sides.anchor: where each side's anchor joint was in the starting position (px)
+        self._anchor_samples: list[tuple[np.ndarray, np.ndarray, float]] = []
+        self._anchor_start: tuple[np.ndarray, np.ndarray, float] | None = None
         self._baseline: float | None = None
         self._last_out_t: float | None = None  # last frame out of the reps' required position
         self._peaks: dict[str, float] = {}
@@ -319,6 +322,38 @@ class ExerciseSession:
             return self._side or "left"
         return values.near if pose.present else (self._side or "left")
 
+    def _unswapped(self, pose: PoseFrame) -> PoseFrame:
+        """``pose`` with the ``sides.anchor`` limbs' labels swapped back when the model has
+        swapped them: of the two anchor joints, the one nearest a starting place is taken
+        to have stayed put, and if that is the other side's place, the labels are wrong."""
+        anchor, start = self.spec.sides.anchor, self._anchor_start
+        if not anchor or start is None or not pose.present:
+            return pose
+        places = {"left": start[0], "right": start[1]}
+        if (
+            not np.linalg.norm(places["left"] - places["right"])
+            >= self.spec.sides.anchor_apart * start[2]
+        ):
+            return pose  # the two starting places are too close to tell apart
+        near: list[tuple[float, bool]] = []
+        for side in SIDES:
+            lm = sided(anchor, side)
+            if pose.visibility[lm] < self.settings.visibility.min_visibility:
+                continue
+            for place_side, place in places.items():
+                d = float(np.linalg.norm(pose.xy[lm] - place))
+                near.append((d, place_side != side))
+        if not near or not min(near)[1]:
+            return pose
+        return pose.with_swapped([(sided(j, "left"), sided(j, "right")) for j in limb_of(anchor)])
+
+    def _note_anchor(self, pose: PoseFrame) -> None:
+        """While the starting position is held: where the anchor joints are."""
+        anchor = self.spec.sides.anchor
+        if anchor and pose.present:
+            left, right = pose.xy[sided(anchor, "left")], pose.xy[sided(anchor, "right")]
+            self._anchor_samples.append((left.copy(), right.copy(), g.torso_length_px(pose)))
+
     def _mid_movement(self) -> bool:
         """In a rep (away from rest) or in a hold."""
         if self.stage is not Stage.COUNTING:
@@ -350,6 +385,7 @@ class ExerciseSession:
         self.frames += 1
         events: list[SessionEvent] = []
         spec, st = self.spec, self.settings
+        pose = self._unswapped(pose)
         values = MeasureValues(spec, pose, st.visibility)
         self._from_start(values)  # before the side is chosen: near/far rules may read them
         if pose.present:
@@ -397,6 +433,7 @@ class ExerciseSession:
                 self._start_samples.append(
                     {k: values.values[k] for k in self._from_start_keys(values)}
                 )
+                self._note_anchor(pose)
                 if self._start_since is None:
                     self._start_since = t
             else:
@@ -410,6 +447,13 @@ class ExerciseSession:
                     else float("nan")
                     for k in (self._start_samples[-1] if self._start_samples else {})
                 }
+                if self._anchor_samples:
+                    left, right, torso = zip(*self._anchor_samples)
+                    self._anchor_start = (
+                        np.median(left, axis=0),
+                        np.median(right, axis=0),
+                        float(np.nanmedian(torso)),
+                    )
                 self.stage = Stage.COUNTING
                 self.setup_passed_s = t
                 events.append(SessionEvent("setup_passed", t, message="Ready: start when you like"))

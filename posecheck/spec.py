@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from posecheck.landmarks import SIDED_JOINTS, landmark_by_name
+from posecheck.landmarks import SIDED_JOINTS, landmark_by_name, limb_of
 
 # The article's eight exercises, in its order.
 ARTICLE_EXERCISES = (
@@ -257,6 +257,13 @@ class SidesSpec:
     near_when: Check | None = None
     far_when: Check | None = None
     switch: str = "after_each_hold"
+    # A limb joint of which one side stays where the starting position left it in the
+    # picture (the foot on the floor while the other leg is raised). When the one that
+    # stays put sits at the other side's starting place, the pose model has swapped the
+    # two limbs' labels, and they are swapped back before anything is measured. Only
+    # when the two starting places are at least ``anchor_apart`` torso lengths apart.
+    anchor: str = ""
+    anchor_apart: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -680,6 +687,8 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 "near_when": False,
                 "far_when": False,
                 "switch": False,
+                "anchor": False,
+                "anchor_apart": False,
             },
         )
         mode = sd.str("mode", choices=("none", "each"))
@@ -703,6 +712,13 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 )
             near_when = _near_condition(near_measure, nw, names, sd.at("near_when")) if nw else None
             far_when = _near_condition(near_measure, fw, names, sd.at("far_when")) if fw else None
+            anchor = sd.get("anchor", "")
+            limb_joints = [j for j in joint_names if limb_of(j)]
+            if anchor and anchor not in limb_joints:
+                raise SpecError(
+                    f"{sd.at('anchor')}={anchor!r}: must be a limb joint of the spec's joints "
+                    f"({', '.join(limb_joints) or 'none listed'})"
+                )
             sides = SidesSpec(
                 mode=mode,
                 measure=measure,
@@ -713,6 +729,8 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
                 left_when=_side_condition(measure, lw, sd.at("left_when")) if lw else None,
                 right_when=_side_condition(measure, rw, sd.at("right_when")) if rw else None,
                 switch=sd.str("switch", "after_each_hold", SWITCH_RULES),
+                anchor=anchor,
+                anchor_apart=sd.num("anchor_apart", 0.1, low=0.0) if anchor else 0.1,
             )
 
     c = _Reader(top.get("count"), top.at("count"), {"reps": False, "hold": False})

@@ -610,3 +610,60 @@ def test_knee_to_chest_starting_position(name, hip_deg, starts):
         return supine(hip_deg=hip_deg, knee_deg=80, t=t)
 
     assert play("knee_to_chest", [(lying, 1.5)]).summary()["setup"]["passed"] is starts, name
+
+
+def hamstring_scene(far_foot_up_px, raised=None, labelled=None):
+    """Lying with feet flat, seen at a slant: the far (right) foot sits ``far_foot_up_px``
+    higher in the picture. ``raised`` leg lifted straight up, 70 degrees; the pose model
+    gives the raised leg the label ``labelled`` (the other label then goes to the foot that
+    stayed on the floor)."""
+
+    def build(t):
+        pose = hook_lying(t)
+        near_ankle = tuple(pose.xy[Landmark.LEFT_ANKLE])
+        far_ankle = (near_ankle[0] + 5, near_ankle[1] - far_foot_up_px)
+        feet = {"left": near_ankle, "right": far_ankle}
+        pose = with_points(pose, {"right_ankle": far_ankle})
+        if raised is None:
+            return pose
+        hip = tuple(pose.xy[Landmark.LEFT_HIP])
+        _, knee, ankle = chain(hip, (130.0, 70.0), (120.0, 70.0))
+        down = other_side(labelled)
+        return with_points(
+            pose,
+            {
+                f"{labelled}_knee": knee,
+                f"{labelled}_ankle": ankle,
+                f"{down}_knee": tuple(pose.xy[Landmark.LEFT_KNEE]),
+                f"{down}_ankle": feet[other_side(raised)],
+            },
+        )
+
+    return build
+
+
+HAMSTRING_LABEL_CASES = [
+    # name, far foot higher by (px), leg raised, the model's label for it, hold booked to
+    ("right leg, labelled right", 25, "right", "right", "right"),
+    ("left leg, labelled left", 25, "left", "left", "left"),
+    ("right leg, labelled left: the foot left down says so", 25, "right", "left", "right"),
+    ("left leg, labelled right", 25, "left", "right", "left"),
+    ("feet side by side: the label stands", 0, "right", "left", "left"),
+]
+
+
+@pytest.mark.parametrize(
+    "name, far_up, raised, labelled, booked",
+    HAMSTRING_LABEL_CASES,
+    ids=[c[0] for c in HAMSTRING_LABEL_CASES],
+)
+def test_hamstring_stretch_books_the_leg_whose_foot_left_its_place(
+    name, far_up, raised, labelled, booked
+):
+    segments = [
+        (hamstring_scene(far_up), 1.5),
+        (hamstring_scene(far_up, raised, labelled), 4),
+        (hamstring_scene(far_up), 1.5),
+    ]
+    holds = play("hamstring_stretch", segments).summary()["holds"]
+    assert [h["side"] for h in holds] == [booked]

@@ -278,3 +278,23 @@ def test_condition_if_seen_keeps_its_measure():
     assert (c.measure, c.base_measure, c.if_seen) == ("near.knee_rel", "knee_rel", True)
     with pytest.raises(SpecError, match="cannot read condition"):
         parse_condition("knee_gap < 0.8 (if hidden)", "test")
+
+
+@pytest.mark.parametrize(
+    "anchor, message",
+    [
+        ("hip", r"sides\.anchor='hip': must be a limb joint of the spec's joints \(knee, ankle\)"),
+        ("wrist", r"sides\.anchor='wrist': must be a limb joint"),
+        ("ankle", None),
+    ],
+)
+def test_sides_anchor_is_a_limb_joint_of_the_spec(tmp_path: Path, anchor, message):
+    data = yaml.safe_load((specs_dir() / "hamstring_stretch.yaml").read_text())
+    data["sides"]["anchor"] = anchor
+    path = tmp_path / "hamstring_stretch.yaml"
+    path.write_text(yaml.safe_dump(data))
+    if message is None:
+        assert load_spec_file(path).sides.anchor == anchor
+    else:
+        with pytest.raises(SpecError, match=message):
+            load_spec_file(path)
