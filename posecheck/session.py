@@ -130,6 +130,9 @@ class _TimedEvent:
 SETTLE_BEFORE_S = 4.0
 # How long a measure must stay near its held value to count as settled.
 SETTLE_RUN_S = 0.2
+# A break this short in a run near the held value is the pose model misreading a frame or
+# a few (limbs swapped), not a move: the runs on either side of it are one.
+SETTLE_GAP_S = 0.2
 # How many frames a value must be held to count as a peak (``from_start: peak_ratio``).
 PEAK_HELD_FRAMES = 9
 # The side facing the camera is a majority vote over this long.
@@ -818,7 +821,7 @@ class ExerciseSession:
         last_near = False
         for t, v in trace:
             near = abs(v - held) <= within
-            if near and last_near:
+            if near and (last_near or (runs and t - runs[-1][1] <= SETTLE_GAP_S)):
                 runs[-1][1] = t
             elif near:
                 runs.append([t, t])

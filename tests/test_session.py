@@ -239,16 +239,16 @@ def test_knee_to_chest(name, segments, counts, holds, cues):
     assert all(h["target_s"] == 30 and h["met"] is False for h in summary["holds"])
 
 
-def easing(side, start_deg, end_deg, seconds, t0, flicker_at=None):
+def easing(side, start_deg, end_deg, seconds, t0, flicker_at=None, flicker_deg=None):
     """A knee pulled in (or let go) slowly, easing in and out like a person does; at
-    ``flicker_at`` seconds into the move, two frames show the knee back at ``end_deg`` - the
-    pose model swapping legs mid-move."""
+    ``flicker_at`` seconds into the move, two frames show the knee at ``flicker_deg``
+    (default: back at ``start_deg``) - the pose model swapping legs mid-move."""
 
     def build(t):
         w = min(1.0, max(0.0, (t - t0) / seconds))
         deg = start_deg + (end_deg - start_deg) * w * w * (3 - 2 * w)
         if flicker_at is not None and 0 <= t - t0 - flicker_at < 2 / FPS:
-            deg = start_deg
+            deg = start_deg if flicker_deg is None else flicker_deg
         return knee_hug("left", hip_deg=deg, t=t)
 
     return build
@@ -276,6 +276,23 @@ def test_hold_is_timed_from_when_the_position_settles(name, flicker, want):
     # the truth: the held 5 s plus the ends of the moves within 12 deg of the held angle
     # (the spec's settle band), about 0.3 s each
     assert holds[0]["end_s"] - holds[0]["start_s"] == pytest.approx(want + 0.6, abs=0.25)
+
+
+def test_two_misread_frames_as_the_knee_is_let_go_do_not_cut_the_hold_short():
+    # The pose model reads the leg let go for two frames 0.2 s into letting go (still in
+    # the settle band): the hold still ends where the knee leaves the band.
+    def hold_end(flicker_at):
+        segments = [
+            (lying, 1),
+            (easing("left", 130, 50, 1.5, 1.0), 1.5),
+            (hug("left"), 5),
+            (easing("left", 50, 130, 1.5, 7.5, flicker_at=flicker_at, flicker_deg=130), 1.5),
+            (lying, 1),
+        ]
+        (hold,) = play("knee_to_chest", segments).summary()["holds"]
+        return hold["end_s"]
+
+    assert hold_end(0.2) == pytest.approx(hold_end(None), abs=0.05)
 
 
 def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
