@@ -135,6 +135,9 @@ SETTLE_RUN_S = 0.2
 SETTLE_GAP_S = 0.2
 # How many frames a value must be held to count as a peak (``from_start: peak_ratio``).
 PEAK_HELD_FRAMES = 9
+# ``sides.anchor``: the anchor joints' places are their median over the last this long
+# in the starting position.
+ANCHOR_REST_S = 2.0
 # The side facing the camera is a majority vote over this long.
 NEAR_VOTE_S = 2.0
 # After leaving a rep's required position (``reps.require``), this long back in it before
@@ -201,8 +204,9 @@ class ExerciseSession:
         self._resolution_values: list[float] = []
         self._start_samples: list[dict[str, float]] = []
         self._start_ref: dict[str, float] | None = None
-        # sides.anchor: where each side's anchor joint was in the starting position (px)
-        self._anchor_samples: list[tuple[np.ndarray, np.ndarray, float]] = []
+        # sides.anchor: where each side's anchor joint was, the last time the starting
+        # position was held (px; with the torso length)
+        self._anchor_samples: deque[tuple[float, np.ndarray, np.ndarray, float]] = deque()
         self._anchor_start: tuple[np.ndarray, np.ndarray, float] | None = None
         self._baseline: float | None = None
         self._last_out_t: float | None = None  # last frame out of the reps' required position
@@ -350,12 +354,31 @@ class ExerciseSession:
             return pose
         return pose.with_swapped([(sided(j, "left"), sided(j, "right")) for j in limb_of(anchor)])
 
-    def _note_anchor(self, pose: PoseFrame) -> None:
-        """While the starting position is held: where the anchor joints are."""
+    def _note_anchor(self, pose: PoseFrame, t: float) -> None:
+        """While the starting position is held: where the anchor joints are, as the model
+        labels them (with both feet down it tells them apart), over the last ANCHOR_REST_S
+        seconds of it, so that feet put down elsewhere between holds are followed."""
         anchor = self.spec.sides.anchor
-        if anchor and pose.present:
-            left, right = pose.xy[sided(anchor, "left")], pose.xy[sided(anchor, "right")]
-            self._anchor_samples.append((left.copy(), right.copy(), g.torso_length_px(pose)))
+        if not anchor or not pose.present:
+            return
+        samples = self._anchor_samples
+        if samples and t - samples[-1][0] > 0.5:
+            samples.clear()  # a new stretch of resting: the feet may have moved since
+        left, right = pose.xy[sided(anchor, "left")], pose.xy[sided(anchor, "right")]
+        samples.append((t, left.copy(), right.copy(), g.torso_length_px(pose)))
+        while samples[0][0] < t - ANCHOR_REST_S:
+            samples.popleft()
+        if self.stage is Stage.COUNTING or self._anchor_start is not None:
+            self._set_anchor_places()
+
+    def _set_anchor_places(self) -> None:
+        if self._anchor_samples:
+            _, left, right, torso = zip(*self._anchor_samples)
+            self._anchor_start = (
+                np.median(left, axis=0),
+                np.median(right, axis=0),
+                float(np.nanmedian(torso)),
+            )
 
     def _mid_movement(self) -> bool:
         """In a rep (away from rest) or in a hold."""
@@ -388,7 +411,7 @@ class ExerciseSession:
         self.frames += 1
         events: list[SessionEvent] = []
         spec, st = self.spec, self.settings
-        pose = self._unswapped(pose)
+        as_read, pose = pose, self._unswapped(pose)
         values = MeasureValues(spec, pose, st.visibility)
         self._from_start(values)  # before the side is chosen: near/far rules may read them
         if pose.present:
@@ -436,7 +459,7 @@ class ExerciseSession:
                 self._start_samples.append(
                     {k: values.values[k] for k in self._from_start_keys(values)}
                 )
-                self._note_anchor(pose)
+                self._note_anchor(as_read, t)
                 if self._start_since is None:
                     self._start_since = t
             else:
@@ -450,13 +473,7 @@ class ExerciseSession:
                     else float("nan")
                     for k in (self._start_samples[-1] if self._start_samples else {})
                 }
-                if self._anchor_samples:
-                    left, right, torso = zip(*self._anchor_samples)
-                    self._anchor_start = (
-                        np.median(left, axis=0),
-                        np.median(right, axis=0),
-                        float(np.nanmedian(torso)),
-                    )
+                self._set_anchor_places()
                 self.stage = Stage.COUNTING
                 self.setup_passed_s = t
                 events.append(SessionEvent("setup_passed", t, message="Ready: start when you like"))
@@ -468,6 +485,9 @@ class ExerciseSession:
                     paused = True
             else:
                 self._last_seen_s = t
+                resting = spec.sides.anchor and not self._mid_movement()
+                if resting and values.test(spec.start.position):
+                    self._note_anchor(as_read, t)
 
         active_ids = {pid for pid, _ in problems}
         for pid, msg in problems:

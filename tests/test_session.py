@@ -629,18 +629,19 @@ def test_knee_to_chest_starting_position(name, hip_deg, starts):
     assert play("knee_to_chest", [(lying, 1.5)]).summary()["setup"]["passed"] is starts, name
 
 
-def hamstring_scene(far_foot_up_px, raised=None, labelled=None):
+def hamstring_scene(far_foot_up_px, raised=None, labelled=None, feet_up_px=0.0):
     """Lying with feet flat, seen at a slant: the far (right) foot sits ``far_foot_up_px``
     higher in the picture. ``raised`` leg lifted straight up, 70 degrees; the pose model
     gives the raised leg the label ``labelled`` (the other label then goes to the foot that
-    stayed on the floor)."""
+    stayed on the floor). ``feet_up_px``: both feet put down that much higher."""
 
     def build(t):
         pose = hook_lying(t)
-        near_ankle = tuple(pose.xy[Landmark.LEFT_ANKLE])
+        x, y = pose.xy[Landmark.LEFT_ANKLE]
+        near_ankle = (x, y - feet_up_px)
         far_ankle = (near_ankle[0] + 5, near_ankle[1] - far_foot_up_px)
         feet = {"left": near_ankle, "right": far_ankle}
-        pose = with_points(pose, {"right_ankle": far_ankle})
+        pose = with_points(pose, {"left_ankle": near_ankle, "right_ankle": far_ankle})
         if raised is None:
             return pose
         hip = tuple(pose.xy[Landmark.LEFT_HIP])
@@ -684,3 +685,18 @@ def test_hamstring_stretch_books_the_leg_whose_foot_left_its_place(
     ]
     holds = play("hamstring_stretch", segments).summary()["holds"]
     assert [h["side"] for h in holds] == [booked]
+
+
+def test_hamstring_stretch_follows_feet_put_down_elsewhere_between_holds():
+    # After the first hold the feet are put down 25 px higher: the near foot now sits where
+    # the far one started. The second hold (right leg, labelled right) is still the right.
+    moved = 25
+    segments = [
+        (hamstring_scene(25), 1.5),
+        (hamstring_scene(25, "left", "left"), 4),
+        (hamstring_scene(25, feet_up_px=moved), 3),
+        (hamstring_scene(25, "right", "right", feet_up_px=moved), 4),
+        (hamstring_scene(25, feet_up_px=moved), 1.5),
+    ]
+    holds = play("hamstring_stretch", segments).summary()["holds"]
+    assert [h["side"] for h in holds] == ["left", "right"]
