@@ -138,6 +138,8 @@ PEAK_HELD_FRAMES = 9
 # ``sides.anchor``: the anchor joints' places are their median over the last this long
 # in the starting position.
 ANCHOR_REST_S = 2.0
+# ... a break longer than this in the starting position starts the places afresh.
+ANCHOR_GAP_S = 0.5
 # The side facing the camera is a majority vote over this long.
 NEAR_VOTE_S = 2.0
 # After leaving a rep's required position (``reps.require``), this long back in it before
@@ -361,10 +363,13 @@ class ExerciseSession:
         anchor = self.spec.sides.anchor
         if not anchor or not pose.present:
             return
+        lms = sided(anchor, "left"), sided(anchor, "right")
+        if (pose.visibility[list(lms)] < self.settings.visibility.min_visibility).any():
+            return  # a hidden foot's place is a guess
         samples = self._anchor_samples
-        if samples and t - samples[-1][0] > 0.5:
+        if samples and t - samples[-1][0] > ANCHOR_GAP_S:
             samples.clear()  # a new stretch of resting: the feet may have moved since
-        left, right = pose.xy[sided(anchor, "left")], pose.xy[sided(anchor, "right")]
+        left, right = pose.xy[lms[0]], pose.xy[lms[1]]
         samples.append((t, left.copy(), right.copy(), g.torso_length_px(pose)))
         while samples[0][0] < t - ANCHOR_REST_S:
             samples.popleft()
