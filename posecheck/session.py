@@ -209,7 +209,7 @@ class ExerciseSession:
         # sides.anchor: where each side's anchor joint was, the last time the starting
         # position was held (px; with the torso length)
         self._anchor_samples: deque[tuple[float, np.ndarray, np.ndarray, float]] = deque()
-        self._anchor_start: tuple[np.ndarray, np.ndarray, float] | None = None
+        self._anchor_places: tuple[np.ndarray, np.ndarray, float] | None = None
         self._baseline: float | None = None
         self._last_out_t: float | None = None  # last frame out of the reps' required position
         self._peaks: dict[str, float] = {}
@@ -335,7 +335,7 @@ class ExerciseSession:
         """``pose`` with the ``sides.anchor`` limbs' labels swapped back when the model has
         swapped them: of the two anchor joints, the one nearest a starting place is taken
         to have stayed put, and if that is the other side's place, the labels are wrong."""
-        anchor, start = self.spec.sides.anchor, self._anchor_start
+        anchor, start = self.spec.sides.anchor, self._anchor_places
         if not anchor or start is None or not pose.present:
             return pose
         places = {"left": start[0], "right": start[1]}
@@ -373,13 +373,13 @@ class ExerciseSession:
         samples.append((t, left.copy(), right.copy(), g.torso_length_px(pose)))
         while samples[0][0] < t - ANCHOR_REST_S:
             samples.popleft()
-        if self.stage is Stage.COUNTING or self._anchor_start is not None:
+        if self.stage is Stage.COUNTING or self._anchor_places is not None:
             self._set_anchor_places()
 
     def _set_anchor_places(self) -> None:
         if self._anchor_samples:
             _, left, right, torso = zip(*self._anchor_samples)
-            self._anchor_start = (
+            self._anchor_places = (
                 np.median(left, axis=0),
                 np.median(right, axis=0),
                 float(np.nanmedian(torso)),
