@@ -130,8 +130,8 @@ class _TimedEvent:
 SETTLE_BEFORE_S = 4.0
 # How long a measure must stay near its held value to count as settled.
 SETTLE_RUN_S = 0.2
-# A break this short in a run near the held value is the pose model misreading a frame or
-# a few (limbs swapped), not a move: the runs on either side of it are one.
+# A break this short in a settled run (near the held value for SETTLE_RUN_S already) is
+# the pose model misreading a frame or a few (limbs swapped), not a move: the run goes on.
 SETTLE_GAP_S = 0.2
 # How many frames a value must be held to count as a peak (``from_start: peak_ratio``).
 PEAK_HELD_FRAMES = 9
@@ -165,6 +165,12 @@ _PART_WORDS = {
     "knees": "your knees are",
     "feet": "your feet are",
 }
+
+
+def _breaks_settled_run(run: list[float], t: float) -> bool:
+    """Back near the held value at ``t`` after a break short enough (SETTLE_GAP_S) that
+    the settled ``run`` [start, end] before it goes on."""
+    return run[1] - run[0] >= SETTLE_RUN_S and t - run[1] <= SETTLE_GAP_S
 
 
 class ExerciseSession:
@@ -846,7 +852,7 @@ class ExerciseSession:
         last_near = False
         for t, v in trace:
             near = abs(v - held) <= within
-            if near and (last_near or (runs and t - runs[-1][1] <= SETTLE_GAP_S)):
+            if near and (last_near or (runs and _breaks_settled_run(runs[-1], t))):
                 runs[-1][1] = t
             elif near:
                 runs.append([t, t])
