@@ -339,15 +339,15 @@ class ExerciseSession:
 
     def _unswapped(self, pose: PoseFrame) -> PoseFrame:
         """``pose`` with the ``sides.anchor`` limbs' labels swapped back when the model has
-        swapped them: of the two anchor joints, the one nearest a starting place is taken
-        to have stayed put, and if that is the other side's place, the labels are wrong."""
-        anchor, start = self.spec.sides.anchor, self._anchor_places
-        if not anchor or start is None or not pose.present:
+        swapped them: of the two anchor joints, the one nearest a kept place is taken to
+        have stayed put, and if that is the other side's place, the labels are wrong."""
+        anchor, kept = self.spec.sides.anchor, self._anchor_places
+        if not anchor or kept is None or not pose.present:
             return pose
-        places = {"left": start[0], "right": start[1]}
+        places = {"left": kept[0], "right": kept[1]}
         if (
             not np.linalg.norm(places["left"] - places["right"])
-            >= self.spec.sides.anchor_apart * start[2]
+            >= self.spec.sides.anchor_apart * kept[2]
         ):
             return pose  # the two starting places are too close to tell apart
         near: list[tuple[float, bool]] = []
@@ -379,7 +379,7 @@ class ExerciseSession:
         samples.append((t, left.copy(), right.copy(), g.torso_length_px(pose)))
         while samples[0][0] < t - ANCHOR_REST_S:
             samples.popleft()
-        if self.stage is Stage.COUNTING or self._anchor_places is not None:
+        if self.stage is Stage.COUNTING:  # in setup, the places are set when it passes
             self._set_anchor_places()
 
     def _set_anchor_places(self) -> None:
