@@ -49,6 +49,16 @@ class OverlayStyle:
     mirrored: bool = False
 
 
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """The area two boxes share."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0.0, w) * max(0.0, h)
+
+
 def _unit(image: np.ndarray) -> float:
     return max(image.shape[0], 360) / 720.0
 
@@ -129,14 +139,24 @@ def _fmt(name: str, value: float, kind: str, signed: bool = False) -> str:
     return f"{name} {value:{sign}.{digits}f}"
 
 
-def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle) -> None:
+def draw_measures(
+    img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle, avoid: list[Box] = ()
+) -> list[Box]:
+    """Each shown measure's value beside its joint, in the first place around the joint
+    (right, left, above or below) inside the picture and clear of the ``avoid`` boxes
+    (the panels) and of the labels already drawn; else where it covers the least.
+
+    Returns the labels' boxes."""
     if not state.pose.present:
-        return
+        return []
     u = _unit(img) * style.text_scale
     vis = state.pose.visibility
     side = state.side or (
         "left" if vis[Landmark.LEFT_SHOULDER] >= vis[Landmark.RIGHT_SHOULDER] else "right"
     )
+    taken = list(avoid)
+    placed: list[Box] = []
+    h, w = img.shape[:2]
     for name, value in state.measures.items():
         if value != value:
             continue
@@ -145,13 +165,34 @@ def draw_measures(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyl
         if p is None:
             continue
         x = state.pose.image_size[0] - 1 - p[0] if style.mirrored else p[0]
+        y = p[1]
         label = _fmt(m.label or name, value, m.kind, signed=name == spec.relative_measure)
         thick = max(1, int(2 * u))
-        tw, th, _ = _text_size(label, 0.7 * u, thick)
-        # Keep the label inside the picture.
-        lx = min(max(0, x + 12 * u), img.shape[1] - tw - 4)
-        ly = min(max(th + 4, p[1] - 12 * u), img.shape[0] - 4)
+        tw, th, base = _text_size(label, 0.7 * u, thick)
+        gap = 12 * u
+        # text origins (bottom left): right, left, above, below the joint
+        spots = [
+            (x + gap, y - gap),
+            (x - gap - tw, y - gap),
+            (x - tw / 2, y - gap - base),
+            (x - tw / 2, y + gap + th),
+        ]
+        best = None
+        for i, (lx, ly) in enumerate(spots):
+            # kept inside the picture
+            lx = min(max(0.0, lx), w - tw - 4)
+            ly = min(max(th + 4.0, ly), h - base - 4)
+            box = (lx, ly - th, lx + tw, ly + base)
+            cover = sum(_overlap(box, other) for other in taken)
+            if best is None or cover < best[0]:
+                best = (cover, i, lx, ly, box)
+            if cover == 0:
+                break
+        _, _, lx, ly, box = best
         _text(img, label, (lx, ly), 0.7 * u, (120, 255, 255), thick)
+        taken.append(box)
+        placed.append(box)
+    return placed
 
 
 def _counts_lines(state: FrameState, spec: ExerciseSpec) -> list[str]:
@@ -173,7 +214,8 @@ def _counts_lines(state: FrameState, spec: ExerciseSpec) -> list[str]:
     return lines
 
 
-def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle) -> None:
+def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle) -> list[Box]:
+    """The counts panel (top left) and the hold timer (top right); returns their boxes."""
     h, w = img.shape[:2]
     u = _unit(img) * style.text_scale
     pad = int(14 * u)
@@ -190,15 +232,18 @@ def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle)
     line_h = int(48 * u)
     box_h = int(36 * u) + line_h * len(lines) + pad
     _panel(img, 0, 0, box_w, box_h)
+    boxes: list[Box] = [(0, 0, box_w, box_h)]
     _text(img, spec.name, (pad, pad + 22 * u), title_size, (200, 200, 200), t1)
     for i, line in enumerate(lines):
         _text(img, line, (pad, int(36 * u) + line_h * (i + 1) - 6 * u), count_size, WHITE, t2)
-    if state.stage is Stage.SETUP:
-        _text(img, "SETTING UP", (pad, box_h + 30 * u), 0.7 * u, (120, 200, 255), t1)
-    elif state.paused:
-        _text(img, "PAUSED", (pad, box_h + 30 * u), 0.7 * u, (120, 200, 255), t1)
+    flag = "SETTING UP" if state.stage is Stage.SETUP else ("PAUSED" if state.paused else "")
+    if flag:
+        _text(img, flag, (pad, box_h + 30 * u), 0.7 * u, (120, 200, 255), t1)
+        fw, fh, _ = _text_size(flag, 0.7 * u, t1)
+        boxes.append((pad, box_h + 30 * u - fh, pad + fw, box_h + 36 * u))
     if state.hold is not None:
-        draw_hold(img, state, style)
+        boxes.append(draw_hold(img, state, style))
+    return boxes
 
 
 def ring_text(elapsed_s: float, target_s: float) -> tuple[str, str]:
@@ -210,14 +255,16 @@ def ring_text(elapsed_s: float, target_s: float) -> tuple[str, str]:
     return ("done" if left <= 0 else f"{math.ceil(left)}"), f"{int(elapsed_s)}/{target_s:.0f} s"
 
 
-def draw_hold(img, state: FrameState, style: OverlayStyle) -> None:
-    """A ring filling up to the target, with the seconds left in the middle."""
+def draw_hold(img, state: FrameState, style: OverlayStyle) -> Box:
+    """A ring filling up to the target, with the seconds left in the middle; returns its
+    panel's box."""
     h, w = img.shape[:2]
     u = _unit(img) * style.text_scale
     hold = state.hold
     r = int(62 * u)
     cx, cy = w - r - int(20 * u), r + int(20 * u)
-    _panel(img, cx - r - 12 * u, cy - r - 12 * u, w, cy + r + 48 * u)
+    box = (cx - r - 12 * u, cy - r - 12 * u, w, cy + r + 48 * u)
+    _panel(img, *box)
     target = hold.target_s or 0
     frac = min(1.0, hold.elapsed_s / target) if target else 0.0
     thick = max(4, int(10 * u))
@@ -235,17 +282,19 @@ def draw_hold(img, state: FrameState, style: OverlayStyle) -> None:
     _text(
         img, label, (cx - sw / 2, cy + r + 34 * u), 0.6 * u, (220, 220, 220), max(1, int(1.5 * u))
     )
+    return box
 
 
-def draw_cue(img, state: FrameState, style: OverlayStyle) -> None:
-    """The one current cue (or message), in a banner across the bottom."""
+def draw_cue(img, state: FrameState, style: OverlayStyle) -> list[Box]:
+    """The one current cue (or message), in a banner across the bottom; returns its box
+    (none without a message)."""
     text, kind = None, "info"
     if state.cue is not None:
         text, kind = state.cue.message, state.cue.kind
     elif state.message:
         text = state.message
     if not text:
-        return
+        return []
     h, w = img.shape[:2]
     u = _unit(img) * style.text_scale
     size, thick = 1.0 * u, max(2, int(2.2 * u))
@@ -257,15 +306,16 @@ def draw_cue(img, state: FrameState, style: OverlayStyle) -> None:
     for i, line in enumerate(lines):
         tw, _, _ = _text_size(line, size, thick)
         _text(img, line, ((w - tw) / 2, h - box_h + line_h * (i + 1) - 8 * u), size, WHITE, thick)
+    return [(0, h - box_h, w, h)]
 
 
 def annotate(
     image: np.ndarray, state: FrameState, spec: ExerciseSpec, style: OverlayStyle = OverlayStyle()
 ) -> np.ndarray:
-    """Draw skeleton, measures, counts, hold timer and the current cue on a copy of ``image``."""
+    """Draw skeleton, counts, hold timer, the current cue and the measures on a copy of
+    ``image``; the measures last, placed clear of the panels."""
     img = image.copy()
     draw_skeleton(img, state.pose, style)
-    draw_measures(img, state, spec, style)
-    draw_status(img, state, spec, style)
-    draw_cue(img, state, style)
+    panels = draw_status(img, state, spec, style) + draw_cue(img, state, style)
+    draw_measures(img, state, spec, style, panels)
     return img

@@ -9,7 +9,15 @@ from poses import supine
 from test_cli import write_video
 
 from posecheck.frame import PoseFrame
-from posecheck.overlay import annotate, ring_text
+from posecheck.landmarks import Landmark
+from posecheck.overlay import (
+    OverlayStyle,
+    annotate,
+    draw_cue,
+    draw_measures,
+    draw_status,
+    ring_text,
+)
 from posecheck.report import merged_cues
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import LookBack, OneEuroFilter, OneEuroSettings, PoseSmoother, join_opening
@@ -70,6 +78,57 @@ def test_overlay_draws_and_keeps_size(size, tmp_path):
     assert out.shape == image.shape and (out != image).any()
     assert (image == 90).all()  # the input is not drawn on
     cv2.imwrite(str(tmp_path / "overlay.png"), out)
+
+
+def _knee_hug_state(size=(640, 480)):
+    """A knee-to-chest frame state while counting, with the hold timer and a message."""
+    session = ExerciseSession(load_spec("knee_to_chest"))
+    state = None
+    for i in range(40):
+        state = session.update(supine(hip_deg=130, knee_deg=100, t=i / 10, size=size))
+    assert state.hold is not None and state.measures
+    return replace(state, message="Hold... 12 s left")
+
+
+def _panel_boxes(state, size):
+    img = np.zeros((size[1], size[0], 3), np.uint8)
+    spec = load_spec("knee_to_chest")
+    return draw_status(img, state, spec, OverlayStyle(1.4)) + draw_cue(
+        img, state, OverlayStyle(1.4)
+    )
+
+
+LABEL_PLACES = [
+    # where the labelled joint (the hip, for knee to chest) is put, from the panel boxes
+    (
+        "just under the hold timer's left edge",
+        lambda boxes, w, h: (boxes[-2][0] + 5, boxes[-2][3] + 5),
+    ),
+    ("just under the counts", lambda boxes, w, h: (boxes[0][2] - 20, boxes[0][3] + 8)),
+    ("just over the message banner", lambda boxes, w, h: (w / 2, boxes[-1][1] - 3)),
+    ("at the right edge", lambda boxes, w, h: (w - 3, h / 2)),
+    ("in the open", lambda boxes, w, h: (w / 2, h / 2)),
+]
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720)])
+@pytest.mark.parametrize("name, place", LABEL_PLACES, ids=[p[0] for p in LABEL_PLACES])
+def test_measure_labels_keep_clear_of_the_panels(name, place, size):
+    state = _knee_hug_state(size)
+    w, h = size
+    boxes = _panel_boxes(state, size)
+    assert len(boxes) == 3  # counts, hold timer, message
+    hip = place(boxes, w, h)
+    pose = state.pose
+    xy = pose.xy + (np.array(hip) - pose.xy[Landmark.LEFT_HIP])
+    state = replace(state, pose=replace(pose, xy=xy))
+    img = np.zeros((h, w, 3), np.uint8)
+    (label,) = draw_measures(img, state, load_spec("knee_to_chest"), OverlayStyle(1.4), boxes)
+    assert label[0] >= 0 and label[1] >= 0 and label[2] <= w and label[3] <= h
+    for box in boxes:
+        cover_w = min(label[2], box[2]) - max(label[0], box[0])
+        cover_h = min(label[3], box[3]) - max(label[1], box[1])
+        assert cover_w <= 0 or cover_h <= 0, (label, box)
 
 
 @pytest.mark.parametrize(
