@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posecheck.frame import PoseFrame
+from posecheck.geometry import torso_length_px
 from posecheck.landmarks import Landmark
 
 
@@ -139,9 +140,7 @@ def _reading_gap(a: PoseFrame, b: PoseFrame) -> float:
         return 0.0
     if not a.present or not b.present:
         return math.inf
-    shoulders = (b.xy[Landmark.LEFT_SHOULDER] + b.xy[Landmark.RIGHT_SHOULDER]) / 2
-    hips = (b.xy[Landmark.LEFT_HIP] + b.xy[Landmark.RIGHT_HIP]) / 2
-    torso = float(np.linalg.norm(shoulders - hips))
+    torso = torso_length_px(b)
     if not torso > 0:
         return math.inf
     return float(np.median(np.linalg.norm(a.xy[_GAP_JOINTS] - b.xy[_GAP_JOINTS], axis=1)) / torso)
