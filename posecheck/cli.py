@@ -7,14 +7,36 @@ model) becomes one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 from posecheck import __version__
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def _stop_politely_on_terminate():
+    """``kill``, ``timeout`` or a closed terminal stops a run as Ctrl-C does: the report so
+    far is written (marked partial) and a recording is closed so that it plays."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signals = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        signals = []  # only the main thread may set handlers
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _default_output(video: str, suffix: str) -> str:
@@ -186,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.func(args)
+        with _stop_politely_on_terminate():
+            return args.func(args)
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

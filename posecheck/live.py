@@ -9,7 +9,6 @@ the camera goes away.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -181,7 +180,6 @@ def run_live(args: argparse.Namespace) -> int:
             )
         )
 
-    previous = signal.getsignal(signal.SIGINT)
     with PoseEstimator(args.model) as estimator:
         source.start()
         try:
@@ -270,7 +268,6 @@ def run_live(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            signal.signal(signal.SIGINT, previous)
             source.close()
             close_exercise()
             if sink is not None:

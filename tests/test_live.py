@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import pytest
 
 from posecheck.capture import RealTimePlayer
@@ -94,6 +95,46 @@ def test_no_camera_is_one_clear_line(tmp_path):
     err = [line for line in proc.stderr.splitlines() if line.startswith("posecheck:")]
     assert err and "no camera at index 7" in err[-1]
     assert "Traceback" not in proc.stderr
+
+
+def test_kill_stops_like_ctrl_c_with_the_report_and_a_playable_recording(tmp_path):
+    report, recording = tmp_path / "r.json", tmp_path / "rec.mp4"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "posecheck.cli",
+            "live",
+            "-e",
+            "bridge",
+            "--camera",
+            str(SAMPLES / "bridge.mp4"),
+            "--loop",
+            "--headless",
+            "--mute",
+            "--record",
+            str(recording),
+            "--report",
+            str(report),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not recording.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)  # the recording is opened once the run has begun
+        time.sleep(2.0)
+        proc.terminate()  # SIGTERM, as kill and timeout send
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err[-500:]
+    written = json.loads(report.read_text())
+    assert written["partial"] is True and written["frames_seen"] > 0
+    frames = cv2.VideoCapture(str(recording)).get(cv2.CAP_PROP_FRAME_COUNT)
+    assert frames == written["frames_seen"]  # closed properly: every frame is there
 
 
 @pytest.mark.slow
