@@ -203,7 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     from posecheck.spec import SpecError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["synth"]:
+        # handed over whole: argparse would keep a leading --help for itself
+        args = argparse.Namespace(func=cmd_synth, synth_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

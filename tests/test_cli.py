@@ -139,3 +139,28 @@ def test_exercises_lists_the_specs(capsys):
     out = capsys.readouterr().out
     assert "bridge" in out and "knee_to_chest" in out and "each side" in out
     assert "camera: Put the camera at floor level, 2-3 m away, at an angle" in out  # knee to chest
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--help"], "analyze"),
+        (["analyze", "--help"], "--exercise"),
+        (["live", "--help"], "--camera"),
+        (["evaluate", "--help"], "--cross"),
+        (["synth", "--help"], "samples"),  # handed to its own parser whole
+        (["synth", "suite", "--help"], "--seed"),
+    ],
+)
+def test_every_command_has_help(argv, says, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 0
+    assert says in capsys.readouterr().out
+
+
+def test_synth_without_what_names_the_choices(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["synth"])
+    assert stop.value.code == 2
+    assert "{samples,suite}" in capsys.readouterr().err

@@ -55,8 +55,11 @@ def render_all(specs: list[ClipSpec], out: Path, jobs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="posecheck synth", description=__doc__)
-    sub = parser.add_subparsers(dest="what", required=True)
+    parser = argparse.ArgumentParser(
+        prog="posecheck synth",
+        description="Render the sample clips or the full synthetic suite, each with its truth.",
+    )
+    sub = parser.add_subparsers(dest="what", required=True, metavar="{samples,suite}")
     s = sub.add_parser("samples", help="the short sample clips (one per exercise) with truth")
     s.add_argument("--out", default="sample_videos")
     u = sub.add_parser("suite", help="every exercise x view x side x clean/faulty, and negatives")
