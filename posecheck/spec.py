@@ -963,9 +963,9 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
     return ExerciseSpec(
         id=spec_id,
         name=top.str("name"),
-        summary=str(top.get("summary", "")),
+        summary=str(top.get("summary", "")).strip(),
         view=top.str("view", choices=VIEWS),
-        view_note=str(top.get("view_note", "")),
+        view_note=str(top.get("view_note", "")).strip(),  # a folded block ends in a newline
         joints=joint_names,
         measures=measures,
         start=start,

@@ -23,6 +23,8 @@ def test_every_shipped_spec_loads():
     assert {s.id for s in specs} >= {"bridge", "knee_to_chest"}
     for s in specs:
         assert s.cues or s.rep_cues, s.id
+        # texts a person reads come without the newline a YAML folded block ends in
+        assert s.view_note == s.view_note.strip() and s.summary == s.summary.strip(), s.id
 
 
 def test_unknown_exercise_lists_the_valid_ids():
