@@ -133,13 +133,21 @@ class CameraSource:
 
     def __init__(self, index: int = 0, size: tuple[int, int] | None = (1280, 720)):
         self.index = index
-        self._cap = cv2.VideoCapture(index)
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(0)  # OpenCV's own warnings for a missing camera would add nothing
+        try:
+            self._cap = cv2.VideoCapture(index)
+        finally:
+            cv2.setLogLevel(level)
         if not self._cap.isOpened():
             self._cap.release()
-            raise ValueError(
-                f"no camera at index {index}; try --camera 0 (the built-in webcam), "
-                "or pass a video file"
+            hint = (
+                "is a webcam connected, and not in use by another app? A second camera is "
+                "--camera 1"
+                if index == 0
+                else "try --camera 0 (the built-in webcam)"
             )
+            raise ValueError(f"no camera at index {index}; {hint}, or pass a video file")
         if size:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])

@@ -95,6 +95,7 @@ def test_no_camera_is_one_clear_line(tmp_path):
     err = [line for line in proc.stderr.splitlines() if line.startswith("posecheck:")]
     assert err and "no camera at index 7" in err[-1]
     assert "Traceback" not in proc.stderr
+    assert "WARN" not in proc.stderr and "ERROR" not in proc.stderr  # OpenCV's own lines
 
 
 def test_kill_stops_like_ctrl_c_with_the_report_and_a_playable_recording(tmp_path):
