@@ -720,6 +720,8 @@ class ExerciseSession:
             self.reps_counter.use(spec.reps.for_view(self._current_view))
             for ev in self.reps_counter.update(t, value, top):
                 self._on_rep(ev, side, events)
+            if self.reps_counter.state is RepState.TOP:
+                self._flash_cue = None  # the last rep's advice, once this one is at the top
             return self.reps_counter.state.value
 
         timer = self.hold_timer

@@ -700,3 +700,18 @@ def test_hamstring_stretch_follows_feet_put_down_elsewhere_between_holds():
     ]
     holds = play("hamstring_stretch", segments).summary()["holds"]
     assert [h["side"] for h in holds] == ["left", "right"]
+
+
+def test_a_partial_reps_reason_is_shown_until_the_next_rep_reaches_the_top():
+    session = ExerciseSession(load_spec("bridge"))
+    shown = []
+    t = 0.0
+    for build, seconds in [(rest, 1), (half, 2), (rest, 0.5), (mid, 0.4), (top, 1.5), (rest, 1)]:
+        for _ in range(int(round(seconds * FPS))):
+            state = session.update(build(t))
+            shown.append((build.__name__, state.cue.id if state.cue else None))
+            t += 1 / FPS
+    after_partial = [cue for name, cue in shown[90:] if name in ("rest", "mid")][:15]
+    assert "hips_higher" in after_partial  # the partial rep's reason is said once it ends
+    at_top = [cue for name, cue in shown if name == "top"]
+    assert at_top and at_top[-1] is None  # not while the next rep is held at the top
