@@ -49,6 +49,7 @@ def build_report(
         **extra,
     }
     report.update(session.summary())
+    report["cues"] = merged_cues(report["cues"])
     return report
 
 
@@ -61,6 +62,9 @@ def write_report(report: dict, path: str | Path) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)
             f.write("\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as any file written (mkstemp makes it private)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -68,20 +72,20 @@ def write_report(report: dict, path: str | Path) -> Path:
     return path
 
 
-def merged_cues(cues: list[dict]) -> list[tuple[float, float | None, str]]:
-    """Cue spans for reading: one line per message where its spans overlap (a partial
-    rep's reason and the cue shown while rising say the same thing at the same time)."""
-    out: list[list] = []
-    latest: dict[str, list] = {}  # each message's last line so far
+def merged_cues(cues: list[dict]) -> list[dict]:
+    """The cue events with one entry per message where its spans overlap (a partial rep's
+    reason and the cue shown while rising say the same thing at the same time)."""
+    out: list[dict] = []
+    latest: dict[str, dict] = {}  # each message's last entry so far
     for c in sorted(cues, key=lambda c: c["start_s"]):
         line = latest.get(c["message"])
-        if line is not None and (line[1] is None or c["start_s"] <= line[1]):
-            if line[1] is not None:
-                line[1] = None if c["end_s"] is None else max(line[1], c["end_s"])
+        if line is not None and (line["end_s"] is None or c["start_s"] <= line["end_s"]):
+            if line["end_s"] is not None:
+                line["end_s"] = None if c["end_s"] is None else max(line["end_s"], c["end_s"])
             continue
-        latest[c["message"]] = line = [c["start_s"], c["end_s"], c["message"]]
+        latest[c["message"]] = line = dict(c)
         out.append(line)
-    return [(a, b, m) for a, b, m in out]
+    return out
 
 
 def _t(x: float | None) -> str:
@@ -147,9 +151,9 @@ def format_summary(report: dict) -> str:
         lines.append(f"  Target: {report['targets']['text']}")
     if report["cues"]:
         lines.append("  Form cues:")
-        for start, end, message in merged_cues(report["cues"]):
-            end_text = _t(end) if end is not None else "end"
-            lines.append(f"    {_t(start)}-{end_text} s  {message}")
+        for c in merged_cues(report["cues"]):
+            end_text = _t(c["end_s"]) if c["end_s"] is not None else "end"
+            lines.append(f"    {_t(c['start_s'])}-{end_text} s  {c['message']}")
     else:
         lines.append("  Form cues: none")
     res = report.get("resolution")

@@ -1,5 +1,7 @@
 """Smoothing, sources and overlay: the stages around the session."""
 
+import json
+import os
 from dataclasses import replace
 
 import cv2
@@ -18,7 +20,7 @@ from posecheck.overlay import (
     draw_status,
     ring_text,
 )
-from posecheck.report import merged_cues
+from posecheck.report import merged_cues, write_report
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import LookBack, OneEuroFilter, OneEuroSettings, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
@@ -174,7 +176,17 @@ MERGE_CASES = [
 
 @pytest.mark.parametrize("name, cues, lines", MERGE_CASES, ids=[c[0] for c in MERGE_CASES])
 def test_report_lists_overlapping_spans_of_a_cue_once(name, cues, lines):
-    assert merged_cues(cues) == lines
+    assert [(c["start_s"], c["end_s"], c["message"]) for c in merged_cues(cues)] == lines
+
+
+def test_report_file_is_readable_like_any_written_file(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = write_report({"schema": 1}, tmp_path / "r.json")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert json.loads(path.read_text()) == {"schema": 1}
 
 
 def _readings(kinds: str, fps: float = 10.0) -> list[PoseFrame]:
