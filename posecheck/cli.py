@@ -154,8 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--exercise", "-e", required=True, help="exercise id (see 'posecheck exercises')"
     )
-    a.add_argument("--out", "-o", help="annotated video to write (default: VIDEO_annotated.mp4)")
-    a.add_argument("--report", "-r", help="JSON report to write (default: VIDEO_report.json)")
+    a.add_argument(
+        "--out", "-o", help="annotated video to write (default: NAME_annotated.mp4, here)"
+    )
+    a.add_argument("--report", "-r", help="JSON report to write (default: NAME_report.json, here)")
     a.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     a.add_argument("--no-video", action="store_true", help="do not write the annotated video")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress line")
