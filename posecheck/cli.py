@@ -155,9 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--exercise", "-e", required=True, help="exercise id (see 'posecheck exercises')"
     )
     a.add_argument(
-        "--out", "-o", help="annotated video to write (default: NAME_annotated.mp4, here)"
+        "--out",
+        "-o",
+        help="annotated video to write (default: NAME_annotated.mp4 in the current folder)",
     )
-    a.add_argument("--report", "-r", help="JSON report to write (default: NAME_report.json, here)")
+    a.add_argument(
+        "--report",
+        "-r",
+        help="JSON report to write (default: NAME_report.json in the current folder)",
+    )
     a.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     a.add_argument("--no-video", action="store_true", help="do not write the annotated video")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress line")
