@@ -92,17 +92,25 @@ def _t(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
 
+def share(part: int, whole: int) -> str:
+    """``part`` of ``whole`` in percent: whole percents, but never "100%" or "0%" unless
+    it is all or none."""
+    pct = 100.0 * part / whole if whole else 0.0
+    if part in (0, whole) or 0.5 <= pct < 99.5:
+        return f"{pct:.0f}%"
+    return f"{min(pct, 99.9):.1f}%" if pct > 50 else f"{max(pct, 0.1):.1f}%"
+
+
 def format_summary(report: dict) -> str:
     """A readable summary of a report, for the terminal."""
     lines = []
     frames, seen = report["frames_seen"], report["frames_with_person"]
-    pct = 100.0 * seen / frames if frames else 0.0
     head = f"{report['exercise_name']} ({report['exercise']})"
     if report.get("video"):
         head += f" on {report['video']}"
     lines.append(head)
     lines.append(
-        f"  {report['duration_s']:.1f} s, {frames} frames, a person in {seen} ({pct:.0f}%)"
+        f"  {report['duration_s']:.1f} s, {frames} frames, a person in {seen} ({share(seen, frames)})"
         + ("   [PARTIAL: interrupted]" if report.get("partial") else "")
     )
     if report.get("truncated"):

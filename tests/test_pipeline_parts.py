@@ -20,7 +20,7 @@ from posecheck.overlay import (
     draw_status,
     ring_text,
 )
-from posecheck.report import merged_cues, write_report
+from posecheck.report import merged_cues, share, write_report
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import LookBack, OneEuroFilter, OneEuroSettings, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
@@ -177,6 +177,22 @@ MERGE_CASES = [
 @pytest.mark.parametrize("name, cues, lines", MERGE_CASES, ids=[c[0] for c in MERGE_CASES])
 def test_report_lists_overlapping_spans_of_a_cue_once(name, cues, lines):
     assert [(c["start_s"], c["end_s"], c["message"]) for c in merged_cues(cues)] == lines
+
+
+@pytest.mark.parametrize(
+    "part, whole, text",
+    [
+        (418, 418, "100%"),
+        (417, 418, "99.8%"),  # not "100%": a frame had nobody
+        (9999, 10000, "99.9%"),
+        (300, 418, "72%"),
+        (1, 10000, "0.1%"),  # not "0%": somebody was seen
+        (0, 418, "0%"),
+        (0, 0, "0%"),
+    ],
+)
+def test_share_of_frames_with_a_person(part, whole, text):
+    assert share(part, whole) == text
 
 
 def test_report_file_is_readable_like_any_written_file(tmp_path):
