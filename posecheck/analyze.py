@@ -69,6 +69,7 @@ class Progress:
     done: int
     total: int
     fps: float
+    final: bool = False  # the last call: every frame read
 
 
 class _Ticker:
@@ -83,6 +84,11 @@ class _Ticker:
         if self.progress is not None and now - self.last >= 1.0:
             self.last = now
             self.progress(Progress(done, self.total, done / (now - self.started)))
+
+    def finish(self, done: int) -> None:
+        if self.progress is not None and done:
+            now = time.perf_counter()
+            self.progress(Progress(done, self.total, done / max(now - self.started, 1e-6), True))
 
 
 def _in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
@@ -180,6 +186,7 @@ def analyze_video(
             last_t = frame.timestamp_s
             if frames > len(opening):  # the opening's frames were counted as they were read
                 tick(frames)
+        tick.finish(frames)
     except KeyboardInterrupt:
         partial = True
     finally:
@@ -214,6 +221,6 @@ def print_progress(p: Progress) -> None:
     text = f"analysing:{pct} frame {p.done}{total} at {p.fps:.1f} fps"
     if sys.stderr.isatty():
         sys.stderr.write("\r" + text + "   ")
-    elif p.done % max(1, int(10 * max(p.fps, 1))) < max(1, int(p.fps)):
+    elif p.final or p.done % max(1, int(10 * max(p.fps, 1))) < max(1, int(p.fps)):
         sys.stderr.write(text + "\n")
     sys.stderr.flush()

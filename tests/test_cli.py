@@ -134,6 +134,22 @@ def test_ctrl_c_keeps_the_report_so_far_marked_partial(tmp_path, blank_video):
     assert report["frames_seen"] == 4
 
 
+class NobodyEstimator:
+    """Stands in for the pose estimator: nobody in any frame."""
+
+    model_name = "fake"
+
+    def detect(self, image, t):
+        return PoseFrame.empty(t, (image.shape[1], image.shape[0]))
+
+
+def test_progress_ends_with_every_frame_read(blank_video):
+    said = []
+    report = analyze_video(blank_video, "bridge", estimator=NobodyEstimator(), progress=said.append)
+    assert said and said[-1].final and said[-1].done == report["frames_seen"] > 0
+    assert sum(p.final for p in said) == 1
+
+
 def test_exercises_lists_the_specs(capsys):
     assert main(["exercises"]) == 0
     out = capsys.readouterr().out
