@@ -145,7 +145,9 @@ class NobodyEstimator:
 
 def test_progress_ends_with_every_frame_read(blank_video):
     said = []
-    report = analyze_video(blank_video, "bridge", estimator=NobodyEstimator(), progress=said.append)
+    report = analyze_video(
+        blank_video, "bridge", estimator=NobodyEstimator(), progress=said.append, lookback=None
+    )
     assert said and said[-1].final and said[-1].done == report["frames_seen"] > 0
     assert sum(p.final for p in said) == 1
 
