@@ -7,6 +7,7 @@ Sizes scale with the frame height, so one layout reads at 640x480 and at 1080p;
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -140,7 +141,7 @@ def _fmt(name: str, value: float, kind: str, signed: bool = False) -> str:
 
 
 def draw_measures(
-    img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle, avoid: list[Box] = ()
+    img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle, avoid: Sequence[Box] = ()
 ) -> list[Box]:
     """Each shown measure's value beside its joint, in the first place around the joint
     (right, left, above or below) inside the picture and clear of the ``avoid`` boxes
@@ -178,17 +179,17 @@ def draw_measures(
             (x - tw / 2, y + gap + th),
         ]
         best = None
-        for i, (lx, ly) in enumerate(spots):
+        for lx, ly in spots:
             # kept inside the picture
             lx = min(max(0.0, lx), w - tw - 4)
             ly = min(max(th + 4.0, ly), h - base - 4)
             box = (lx, ly - th, lx + tw, ly + base)
             cover = sum(_overlap(box, other) for other in taken)
             if best is None or cover < best[0]:
-                best = (cover, i, lx, ly, box)
+                best = (cover, lx, ly, box)
             if cover == 0:
                 break
-        _, _, lx, ly, box = best
+        _, lx, ly, box = best
         _text(img, label, (lx, ly), 0.7 * u, (120, 255, 255), thick)
         taken.append(box)
         placed.append(box)
