@@ -379,6 +379,7 @@ class HoldState(Enum):
     OUT = "out"
     HOLDING = "holding"
     GRACE = "grace"  # left the position, less than grace_s ago
+    PAUSED = "paused"  # out longer than grace_s, less than resume_s: may come back to it
 
 
 @dataclass(frozen=True)
@@ -452,10 +453,18 @@ class HoldTimer:
                 self.state = HoldState.HOLDING
                 self.held_s += self._grace_held + (dt if form_ok else 0.0)
             elif t - self._grace_start > self.s.grace_s:
-                events.append(self._end(self._grace_start))
-                return events
+                if t - self._grace_start > self.s.resume_s:
+                    events.append(self._end(self._grace_start))
+                    return events
+                self.state = HoldState.PAUSED  # the time out is not held
             else:
                 self._grace_held += dt if form_ok else 0.0
+        elif self.state is HoldState.PAUSED:
+            if in_position:
+                self.state = HoldState.HOLDING
+            elif t - self._grace_start > self.s.resume_s:
+                events.append(self._end(self._grace_start))
+                return events
         if self.target_s is not None and not self._target_met and self.held_s >= self.target_s:
             self._target_met = True
             events.append(HoldEvent("target_met", t))
@@ -465,8 +474,14 @@ class HoldTimer:
         """End an open hold at ``t`` (end of the video or session)."""
         if self.state is HoldState.OUT:
             return []
-        end = self._grace_start if self.state is HoldState.GRACE else t
+        end = self._grace_start if self.state in (HoldState.GRACE, HoldState.PAUSED) else t
         return [self._end(end)]
+
+    def give_up(self) -> list[HoldEvent]:
+        """A paused hold ends where it was left (the person has gone on to something else)."""
+        if self.state is HoldState.PAUSED:
+            return [self._end(self._grace_start)]
+        return []
 
     def _end(self, end: float) -> HoldEvent:
         hold = Hold(self._start, end, self.held_s)

@@ -561,6 +561,12 @@ class ExerciseSession:
             message = self._message[0]
         if message is None and self.resolution is not None and not self.resolution["resolvable"]:
             message = self.resolution["message"]
+        if (
+            message is None
+            and self.hold_timer is not None
+            and self.hold_timer.state.value == "paused"
+        ):
+            message = "Hold paused: get back into position to go on"
         if message is None and hold_status is not None and hold_status.running:
             target = hold_status.target_s
             if target and hold_status.elapsed_s < target:
@@ -740,6 +746,9 @@ class ExerciseSession:
                     before.popleft()
             else:
                 self._settle_trace.append((t, values.get(spec.hold.settle_measure)))
+        if timer.state.value == "paused" and usable and values.test(spec.start.position):
+            for ev in timer.give_up():  # back at the start: this hold is over
+                self._on_hold(ev, events)
         for ev in timer.update(t, in_pos, form_ok):
             self._on_hold(ev, events)
         return "holding" if timer.state.value != "out" else "out"

@@ -323,11 +323,16 @@ class HoldSpec:
     it leaves, so that getting into and out of the position is not counted as holding.
     ``settle_share``: the same, with "within" as this share of the way between the value
     before the move and the held value (a person easing in slowly settles late); it takes
-    over from ``settle_within`` when the value before the move is known."""
+    over from ``settle_within`` when the value before the move is known.
+    ``resume_s``: out of the position longer than ``grace_s`` (a slip, or the pose model
+    misreading a moment) pauses the hold for up to this long instead of ending it; back in
+    position, the same hold goes on (the time out is not held). Back at the starting
+    position meanwhile, the hold ends where it was left. 0: off."""
 
     position: tuple[Check, ...]
     min_hold_s: float = 1.0
     grace_s: float = 0.7
+    resume_s: float = 0.0
     settle_measure: str | None = None
     settle_within: float | None = None
     settle_share: float | None = None
@@ -811,7 +816,13 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         hr = _Reader(
             c.get("hold"),
             c.at("hold"),
-            {"position": True, "min_hold_s": False, "grace_s": False, "settle": False},
+            {
+                "position": True,
+                "min_hold_s": False,
+                "grace_s": False,
+                "resume_s": False,
+                "settle": False,
+            },
         )
         settle_measure = settle_within = settle_share = None
         if hr.get("settle") is not None:
@@ -840,6 +851,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             position=hr.conditions("position"),
             min_hold_s=hr.num("min_hold_s", 1.0, 0.0, 60.0),
             grace_s=hr.num("grace_s", 0.7, 0.0, 5.0),
+            resume_s=hr.num("resume_s", 0.0, 0.0, 30.0),
             settle_measure=settle_measure,
             settle_within=settle_within,
             settle_share=settle_share,

@@ -242,6 +242,50 @@ def test_hold_timer(name, inputs, kinds, held):
 
 
 @pytest.mark.parametrize(
+    "name, inputs, give_up_at, holds",
+    [
+        (
+            "a 1.5 s break within resume_s: one hold, the break not held",
+            [(True, True, 3), (False, True, 1.5), (True, True, 3), (False, True, 4)],
+            None,
+            [(0.0, 7.5, 5.9)],
+        ),
+        (
+            "a 4 s break is longer than resume_s: two holds",
+            [(True, True, 3), (False, True, 4), (True, True, 3), (False, True, 4)],
+            None,
+            [(0.0, 3.0, 2.9), (7.0, 10.0, 2.9)],
+        ),
+        (
+            "back at the start during the break (give_up): two holds, the first ends where it was left",
+            [(True, True, 3), (False, True, 1.5), (True, True, 3), (False, True, 4)],
+            4.0,
+            [(0.0, 3.0, 2.9), (4.5, 7.5, 2.9)],
+        ),
+        (
+            "the video ends in the break: the hold ends where it was left",
+            [(True, True, 3), (False, True, 2)],
+            None,
+            [(0.0, 3.0, 2.9)],
+        ),
+    ],
+)
+def test_hold_resumed_after_a_break(name, inputs, give_up_at, holds):
+    timer = HoldTimer(dataclasses.replace(HOLD, resume_s=3.0), None)
+    events, t = [], 0.0
+    for pos, form, seconds in inputs:
+        for _ in range(int(round(seconds * FPS))):
+            if give_up_at is not None and abs(t - give_up_at) < 0.5 / FPS:
+                events += timer.give_up()
+            events += timer.update(t, pos, form)
+            t += 1 / FPS
+    events += timer.finish(t)
+    ended = [e.hold for e in events if e.kind == "ended"]
+    got = [(h.start_s, h.end_s, h.held_s) for h in ended]
+    assert got == [pytest.approx(h, abs=0.11) for h in holds], name
+
+
+@pytest.mark.parametrize(
     "name, conditions, spans",
     [
         (

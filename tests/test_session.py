@@ -215,6 +215,26 @@ KNEE_CASES = [
         {"other_foot_flat"},
     ),
     (
+        "the knee slipping for 1.5 s pauses the hold: one hold, the slip not held",
+        [
+            (lying, 1),
+            (hug("left"), 3),
+            (hug("left", hip_deg=86), 1.5),  # out of the hug, not back at the start
+            (hug("left"), 3),
+            (lying, 1),
+        ],
+        {"left": 1, "right": 0},
+        [("left", 6.0)],
+        set(),
+    ),
+    (
+        "both feet down in between: two holds, as before",
+        [(lying, 1), (hug("left"), 3), (lying, 1.5), (hug("left"), 3), (lying, 1)],
+        {"left": 2, "right": 0},
+        [("left", 3.0), ("left", 3.0)],
+        set(),
+    ),
+    (
         "other foot up all along: the clock hardly ran, no hold",
         [(lying, 1), (hug("left", other_foot_up=120), 5), (lying, 1)],
         {"left": 0, "right": 0},
@@ -715,3 +735,17 @@ def test_a_partial_reps_reason_is_shown_until_the_next_rep_reaches_the_top():
     assert "hips_higher" in after_partial  # the partial rep's reason is said once it ends
     at_top = [cue for name, cue in shown if name == "top"]
     assert at_top and at_top[-1] is None  # not while the next rep is held at the top
+
+
+def test_a_paused_hold_says_how_to_go_on():
+    session = ExerciseSession(load_spec("knee_to_chest"))
+    said = []
+    t = 0.0
+    segments = [(lying, 1), (hug("left"), 3), (hug("left", hip_deg=86), 2), (hug("left"), 1)]
+    for build, seconds in segments:
+        for _ in range(int(round(seconds * FPS))):
+            said.append((round(t, 2), session.update(build(t)).message))
+            t += 1 / FPS
+    during = [m for ts, m in said if 5.5 <= ts < 6.0]  # past the grace, still out
+    assert during and all(m and m.startswith("Hold paused") for m in during)
+    assert said[-1][1].startswith("Hold...")  # back in: the same hold goes on
