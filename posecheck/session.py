@@ -735,8 +735,8 @@ class ExerciseSession:
         if spec.has_sides and timer.state.value == "out" and in_pos:
             self._hold_side = side
             self._hold_side_votes = Counter()
-        if spec.has_sides and timer.state.value != "out":
-            self._hold_side_votes[side] += 1
+        if spec.has_sides and timer.state.value not in ("out", "paused"):
+            self._hold_side_votes[side] += 1  # out of position, the side is not read
         if spec.hold.settle_measure:
             if timer.state.value == "out" and not in_pos:
                 self._settle_trace = []
