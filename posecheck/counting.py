@@ -402,8 +402,10 @@ class HoldTimer:
     The clock runs only while in position with the right form (``form_ok``); leaving the
     position for less than ``grace_s`` (a wobble) does not end the hold, and the wobble
     counts as held. Unknown position (``None``: the landmarks cannot be seen) pauses the
-    clock without ending the hold. Holds shorter than ``min_hold_s`` are discarded (the
-    session also drops a hold whose time held, once settled, falls short of it).
+    clock without ending the hold. Out longer than ``grace_s`` but back within
+    ``resume_s``, the hold goes on (paused meanwhile: that time is not held); ``give_up``
+    ends a paused hold where it was left. Holds shorter than ``min_hold_s`` are discarded
+    (the session also drops a hold whose time held, once settled, falls short of it).
 
     Args:
         max_step_s: a gap between frames longer than this adds nothing to the clock.
