@@ -189,6 +189,23 @@ KNEE = yaml.safe_load((specs_dir() / "knee_to_chest.yaml").read_text())
 
 
 @pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("resume_s", 60, r"resume_s=60': valid values are between 0.0 and 30.0"),
+        ("resume_s", "long", r"resume_s='long': expected a number"),
+        ("resume", 3, r"count\.hold: unknown key 'resume'; did you mean 'resume_s'\?"),
+    ],
+)
+def test_bad_hold_pause_gives_its_message(tmp_path: Path, key, value, message):
+    data = yaml.safe_load(yaml.safe_dump(KNEE))
+    data["count"]["hold"][key] = value
+    path = tmp_path / "knee_to_chest.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=message):
+        load_spec_file(path)
+
+
+@pytest.mark.parametrize(
     "settle, message",
     [
         ({"measure": "knee_hug"}, r"count\.hold\.settle: give 'within' .*'share'"),
