@@ -69,23 +69,15 @@ def test_live_loop_headless_counts_like_the_truth(tmp_path):
     assert report["schema"] == 1 and "cues" in report and "setup" in report
 
 
+def _live(*args: str) -> list[str]:
+    """The command line of ``posecheck live -e bridge`` with ``args``, as a user runs it."""
+    return [sys.executable, "-m", "posecheck.cli", "live", "-e", "bridge", *args]
+
+
 def test_no_camera_is_one_clear_line(tmp_path):
     env = dict(os.environ)
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "posecheck.cli",
-            "live",
-            "-e",
-            "bridge",
-            "--camera",
-            "7",
-            "--headless",
-            "--mute",
-            "--report",
-            str(tmp_path / "r.json"),
-        ],
+        _live("--camera", "7", "--headless", "--mute", "--report", str(tmp_path / "r.json")),
         capture_output=True,
         text=True,
         env=env,
@@ -101,13 +93,7 @@ def test_no_camera_is_one_clear_line(tmp_path):
 def test_kill_stops_like_ctrl_c_with_the_report_and_a_playable_recording(tmp_path):
     report, recording = tmp_path / "r.json", tmp_path / "rec.mp4"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "posecheck.cli",
-            "live",
-            "-e",
-            "bridge",
+        _live(
             "--camera",
             str(SAMPLES / "bridge.mp4"),
             "--loop",
@@ -117,7 +103,7 @@ def test_kill_stops_like_ctrl_c_with_the_report_and_a_playable_recording(tmp_pat
             str(recording),
             "--report",
             str(report),
-        ],
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -152,13 +138,7 @@ def test_window_under_xvfb_shows_the_overlay(tmp_path):
         env = dict(os.environ, DISPLAY=display)
         snapshot = tmp_path / "window.png"
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "posecheck.cli",
-                "live",
-                "-e",
-                "bridge",
+            _live(
                 "--camera",
                 str(SAMPLES / "bridge.mp4"),
                 "--mute",
@@ -168,7 +148,7 @@ def test_window_under_xvfb_shows_the_overlay(tmp_path):
                 str(tmp_path / "r.json"),
                 "--snapshot",
                 str(snapshot),
-            ],
+            ),
             capture_output=True,
             text=True,
             env=env,
