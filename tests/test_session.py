@@ -11,14 +11,21 @@ from posecheck.spec import load_spec
 FPS = 30.0
 
 
-def play(exercise, segments):
-    """segments: (builder, seconds); builder(t) -> PoseFrame. Returns the finished session."""
-    session = ExerciseSession(load_spec(exercise))
+def each_frame(session, segments):
+    """Feed ``session`` the segments, (builder, seconds) with builder(t) -> PoseFrame, at
+    FPS; yields (builder, t, state) for every frame."""
     t = 0.0
     for build, seconds in segments:
         for _ in range(int(round(seconds * FPS))):
-            session.update(build(t))
+            yield build, t, session.update(build(t))
             t += 1 / FPS
+
+
+def play(exercise, segments):
+    """segments: (builder, seconds); builder(t) -> PoseFrame. Returns the finished session."""
+    session = ExerciseSession(load_spec(exercise))
+    for _ in each_frame(session, segments):
+        pass
     session.finish()
     return session
 
@@ -125,11 +132,8 @@ def test_bridge(name, segments, reps, partial, cues):
 
 def test_a_moment_misread_as_a_front_view_mid_rep_does_not_pause_counting():
     session = ExerciseSession(load_spec("bridge"))
-    paused, t = [], 0.0
-    for build, seconds in [(rest, 4), (top, 0.5), (top_seen_front, 1.4), (rest, 1.5)]:
-        for _ in range(int(round(seconds * FPS))):
-            paused.append(session.update(build(t)).paused)
-            t += 1 / FPS
+    segments = [(rest, 4), (top, 0.5), (top_seen_front, 1.4), (rest, 1.5)]
+    paused = [state.paused for _, _, state in each_frame(session, segments)]
     assert not any(paused)
     assert session.summary()["reps"]["total"] == 1
 
@@ -317,12 +321,8 @@ def test_two_misread_frames_as_the_knee_is_let_go_do_not_cut_the_hold_short():
 
 def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
     session = ExerciseSession(load_spec("knee_to_chest"))
-    events = []
-    t = 0.0
-    for build, seconds in [(lying, 1), (hug("left"), 31), (lying, 2)]:
-        for _ in range(int(seconds * FPS)):
-            events += [e.kind for e in session.update(build(t)).events]
-            t += 1 / FPS
+    segments = [(lying, 1), (hug("left"), 31), (lying, 2)]
+    events = [e.kind for _, _, state in each_frame(session, segments) for e in state.events]
     assert "target_met" in events and events.index("target_met") < events.index("switch_side")
     assert session.summary()["holds"][0]["met"] is True
 
@@ -724,13 +724,11 @@ def test_hamstring_stretch_follows_feet_put_down_elsewhere_between_holds():
 
 def test_a_partial_reps_reason_is_shown_until_the_next_rep_reaches_the_top():
     session = ExerciseSession(load_spec("bridge"))
-    shown = []
-    t = 0.0
-    for build, seconds in [(rest, 1), (half, 2), (rest, 0.5), (mid, 0.4), (top, 1.5), (rest, 1)]:
-        for _ in range(int(round(seconds * FPS))):
-            state = session.update(build(t))
-            shown.append((build.__name__, state.cue.id if state.cue else None))
-            t += 1 / FPS
+    segments = [(rest, 1), (half, 2), (rest, 0.5), (mid, 0.4), (top, 1.5), (rest, 1)]
+    shown = [
+        (build.__name__, state.cue.id if state.cue else None)
+        for build, _, state in each_frame(session, segments)
+    ]
     after_partial = [cue for name, cue in shown[90:] if name in ("rest", "mid")][:15]
     assert "hips_higher" in after_partial  # the partial rep's reason is said once it ends
     at_top = [cue for name, cue in shown if name == "top"]
@@ -739,13 +737,8 @@ def test_a_partial_reps_reason_is_shown_until_the_next_rep_reaches_the_top():
 
 def test_a_paused_hold_says_how_to_go_on():
     session = ExerciseSession(load_spec("knee_to_chest"))
-    said = []
-    t = 0.0
     segments = [(lying, 1), (hug("left"), 3), (hug("left", hip_deg=86), 2), (hug("left"), 1)]
-    for build, seconds in segments:
-        for _ in range(int(round(seconds * FPS))):
-            said.append((round(t, 2), session.update(build(t)).message))
-            t += 1 / FPS
+    said = [(round(t, 2), state.message) for _, t, state in each_frame(session, segments)]
     during = [m for ts, m in said if 5.5 <= ts < 6.0]  # past the grace, still out
     assert during and all(m and m.startswith("Hold paused") for m in during)
     assert said[-1][1].startswith("Hold...")  # back in: the same hold goes on
