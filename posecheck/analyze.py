@@ -21,6 +21,7 @@ from posecheck.session import ExerciseSession
 from posecheck.smoothing import LOOK_BACK, LookBack, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
 from posecheck.spec import ExerciseSpec, load_spec
+from posecheck.stopping import frame_step
 
 
 class VideoSink:
@@ -170,22 +171,23 @@ def analyze_video(
         for frame in source:
             if (precomputed and frames >= len(poses)) or (partial and frames >= len(opening)):
                 break
-            if not _in_spans(frame.timestamp_s, spans):
-                raw = PoseFrame.empty(frame.timestamp_s, source.size)
-            elif precomputed:
-                raw = poses[frames]
-            elif frames < len(opening):
-                raw = opening[frames]
-            else:
-                raw = estimator.detect(frame.image, frame.timestamp_s)
-            pose = smoother.update(raw)
-            state = session.update(pose)
-            if sink is not None:
-                sink.write(annotate(frame.image, state, spec, style))
-            frames += 1
-            last_t = frame.timestamp_s
-            if frames > len(opening):  # the opening's frames were counted as they were read
-                tick(frames)
+            with frame_step():  # a stop waits for the frame to be written
+                if not _in_spans(frame.timestamp_s, spans):
+                    raw = PoseFrame.empty(frame.timestamp_s, source.size)
+                elif precomputed:
+                    raw = poses[frames]
+                elif frames < len(opening):
+                    raw = opening[frames]
+                else:
+                    raw = estimator.detect(frame.image, frame.timestamp_s)
+                pose = smoother.update(raw)
+                state = session.update(pose)
+                if sink is not None:
+                    sink.write(annotate(frame.image, state, spec, style))
+                frames += 1
+                last_t = frame.timestamp_s
+                if frames > len(opening):  # the opening's frames were counted as they were read
+                    tick(frames)
         tick.finish(frames)
     except KeyboardInterrupt:
         partial = True

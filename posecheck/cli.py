@@ -7,36 +7,14 @@ model) becomes one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 from posecheck import __version__
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-@contextlib.contextmanager
-def _stop_politely_on_terminate():
-    """``kill``, ``timeout`` or a closed terminal stops a run as Ctrl-C does: the report so
-    far is written (marked partial) and a recording is closed so that it plays."""
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signals = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
-    if threading.current_thread() is not threading.main_thread():
-        signals = []  # only the main thread may set handlers
-    previous = {sig: signal.signal(sig, stop) for sig in signals}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _default_output(video: str, suffix: str) -> str:
@@ -220,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from posecheck.stopping import stop_signals
+
     try:
-        with _stop_politely_on_terminate():
+        with stop_signals():  # kill or a closed terminal stops as Ctrl-C does
             return args.func(args)
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)

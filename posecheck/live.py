@@ -25,6 +25,7 @@ from posecheck.report import SAFETY, build_report, format_summary, write_report
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
 from posecheck.spec import ARTICLE_EXERCISES, ExerciseSpec, load_spec
+from posecheck.stopping import frame_step
 from posecheck.voice import Coach, make_speaker
 
 ROUTINE = ARTICLE_EXERCISES
@@ -191,46 +192,49 @@ def run_live(args: argparse.Namespace) -> int:
                     if source.ended:
                         break  # the camera went away or the file ended
                     continue
-                now = time.monotonic()
-                if rest_until is not None:
-                    view = flip(frame.image) if mirror else frame.image
-                    left = int(np.ceil(rest_until - now))
-                    shown = _banner(
-                        view,
-                        [
-                            "Rest",
-                            f"Next: {specs[current].name} in {left} s",
-                            specs[current].summary,
-                        ],
-                        style,
-                    )
-                    if now >= rest_until:
-                        rest_until = None
-                elif paused:
-                    view = flip(frame.image) if mirror else frame.image
-                    shown = _banner(view, ["Paused", "press space to go on"], style)
-                else:
-                    raw = estimator.detect(frame.image, frame.timestamp_s)
-                    state = ex.session.update(ex.smoother.update(raw))
-                    ex.frames += 1
-                    coach.update(state)
-                    view = flip(frame.image) if mirror else frame.image
-                    shown = annotate(view, state, ex.spec, style)
-                    if any(e.kind == "done" for e in state.events) and args.routine:
-                        ex.done = True
-                    stats.processed += 1
-                if window:
-                    _key_help(shown, style, speaker.muted, mirror)
-                if sink is not None:
-                    sink.write(shown)
-                if window:
-                    if shown.shape[1] < 1280:  # large enough to read from the floor
-                        k = 1280 / shown.shape[1]
-                        shown = cv2.resize(shown, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR)
-                    cv2.imshow(WINDOW, shown)
-                    key = cv2.waitKey(1) & 0xFF
-                else:
-                    key = 255
+                with frame_step():  # a stop waits for the frame to be recorded
+                    now = time.monotonic()
+                    if rest_until is not None:
+                        view = flip(frame.image) if mirror else frame.image
+                        left = int(np.ceil(rest_until - now))
+                        shown = _banner(
+                            view,
+                            [
+                                "Rest",
+                                f"Next: {specs[current].name} in {left} s",
+                                specs[current].summary,
+                            ],
+                            style,
+                        )
+                        if now >= rest_until:
+                            rest_until = None
+                    elif paused:
+                        view = flip(frame.image) if mirror else frame.image
+                        shown = _banner(view, ["Paused", "press space to go on"], style)
+                    else:
+                        raw = estimator.detect(frame.image, frame.timestamp_s)
+                        state = ex.session.update(ex.smoother.update(raw))
+                        ex.frames += 1
+                        coach.update(state)
+                        view = flip(frame.image) if mirror else frame.image
+                        shown = annotate(view, state, ex.spec, style)
+                        if any(e.kind == "done" for e in state.events) and args.routine:
+                            ex.done = True
+                        stats.processed += 1
+                    if window:
+                        _key_help(shown, style, speaker.muted, mirror)
+                    if sink is not None:
+                        sink.write(shown)
+                    if window:
+                        if shown.shape[1] < 1280:  # large enough to read from the floor
+                            k = 1280 / shown.shape[1]
+                            shown = cv2.resize(
+                                shown, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR
+                            )
+                        cv2.imshow(WINDOW, shown)
+                        key = cv2.waitKey(1) & 0xFF
+                    else:
+                        key = 255
                 stats.latencies_ms.append((time.monotonic() - frame.captured_at) * 1000.0)
                 last_shown = shown
                 step = 0

@@ -1,6 +1,8 @@
 """Bad input gets one clear line and a non-zero exit, never a traceback."""
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import cv2
@@ -10,6 +12,7 @@ import pytest
 from posecheck.analyze import analyze_video
 from posecheck.cli import main
 from posecheck.frame import PoseFrame
+from posecheck.stopping import frame_step, stop_signals
 
 
 def write_video(path: Path, seconds: float = 1.0, fps: float = 10.0, size=(160, 120)) -> Path:
@@ -182,3 +185,79 @@ def test_synth_without_what_names_the_choices(capsys):
         main(["synth"])
     assert stop.value.code == 2
     assert "{samples,suite}" in capsys.readouterr().err
+
+
+# Stopping a run: a signal during a frame's work waits for the frame to be done.
+
+
+def _send(name):
+    os.kill(os.getpid(), getattr(signal, name))
+
+
+def _run(signals_inside, signals_after):
+    """Signals sent inside one frame_step, then after it; returns where the stop came:
+    'inside', 'end of frame', 'after' or None."""
+    with stop_signals():
+        try:
+            with frame_step():
+                for name in signals_inside:
+                    try:
+                        _send(name)
+                    except KeyboardInterrupt:
+                        return "inside"
+        except KeyboardInterrupt:
+            return "end of frame"
+        try:
+            for name in signals_after:
+                _send(name)
+        except KeyboardInterrupt:
+            return "after"
+    return None
+
+
+@pytest.mark.parametrize(
+    "inside, after, stops",
+    [
+        ((), (), None),
+        (("SIGTERM",), (), "end of frame"),
+        (("SIGINT",), (), "end of frame"),  # Ctrl-C
+        (("SIGHUP",), (), "end of frame"),  # the terminal closed
+        (("SIGTERM", "SIGTERM"), (), "inside"),  # asked twice: at once
+        ((), ("SIGTERM",), "after"),  # between frames: at once
+    ],
+)
+def test_where_a_stop_takes_effect(inside, after, stops):
+    assert _run(inside, after) == stops
+
+
+def test_handlers_come_back_after():
+    before = signal.getsignal(signal.SIGTERM)
+    with stop_signals():
+        assert signal.getsignal(signal.SIGTERM) is not before
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+class KilledEstimator:
+    """Stands in for the pose estimator; ``kill`` arrives while frame 5 is being read."""
+
+    model_name = "fake"
+
+    def __init__(self):
+        self.calls = 0
+
+    def detect(self, image, t):
+        self.calls += 1
+        if self.calls == 5:
+            _send("SIGTERM")
+        return PoseFrame.empty(t, (image.shape[1], image.shape[0]))
+
+
+def test_kill_mid_frame_leaves_report_and_video_agreeing(tmp_path, blank_video):
+    out = tmp_path / "out.mp4"
+    with stop_signals():
+        report = analyze_video(
+            blank_video, "bridge", out_video=out, estimator=KilledEstimator(), lookback=None
+        )
+    assert report["partial"] is True
+    assert report["frames_seen"] == 5  # the frame being read when kill came is kept
+    assert cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT) == 5
