@@ -134,7 +134,10 @@ def test_window_under_xvfb_shows_the_overlay(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(1.0)
+        socket = Path("/tmp/.X11-unix/X97")
+        deadline = time.monotonic() + 30
+        while not socket.exists() and xvfb.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)  # the server is up once its socket is there
         env = dict(os.environ, DISPLAY=display)
         snapshot = tmp_path / "window.png"
         proc = subprocess.run(
