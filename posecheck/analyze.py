@@ -151,7 +151,7 @@ def analyze_video(
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
     source = VideoFileSource(video)
     session = ExerciseSession(spec)
-    smoother = PoseSmoother()
+    smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
     own_estimator = estimator is None and poses is None
     if own_estimator:
         estimator = PoseEstimator(model)

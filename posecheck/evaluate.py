@@ -151,7 +151,7 @@ def run_session(
 ) -> dict:
     """The counting part of a report, from poses alone (no decoding, no drawing)."""
     session = ExerciseSession(spec)
-    smoother = PoseSmoother()
+    smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
     for raw in poses:
         if spans is not None and not any(a <= raw.timestamp_s <= b for a, b in spans):
             raw = PoseFrame.empty(raw.timestamp_s, raw.image_size)

@@ -92,7 +92,7 @@ class Exercise:
     def __init__(self, spec: ExerciseSpec):
         self.spec = spec
         self.session = ExerciseSession(spec)
-        self.smoother = PoseSmoother()
+        self.smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
         self.started = time.monotonic()
         self.done = False
         self.frames = 0

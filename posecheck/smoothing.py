@@ -1,8 +1,15 @@
 """Landmark smoothing: a One Euro filter over whole pose frames (pure numpy).
 
-The MediaPipe Tasks API does no landmark smoothing, and its jitter shows in angles. The
+The MediaPipe Tasks API smooths one tracked person's landmarks in video mode (which
+costs it about 0.1 s of lag on a fast move), but their jitter still shows in angles. The
 One Euro filter (Casiez et al., CHI 2012) smooths hard when a joint is still and follows
 quickly when it moves: the cut-off frequency rises with the joint's speed.
+
+The model sometimes hands a leg joint to the other side from one frame to the next (a
+hugged knee labelled left, then right, as it passes the other knee in the picture). By
+default the smoother follows the model's labels and swaps the two joints' filter states
+with them, so that the two legs are not averaged into one half-way between both for a
+few frames; a spec can ask for the plain filter instead (``smoothing.swapped_legs``).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import numpy as np
 
 from posecheck.frame import PoseFrame
 from posecheck.geometry import torso_length_px
-from posecheck.landmarks import Landmark
+from posecheck.landmarks import LIMBS, Landmark, sided
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,52 @@ def _alpha(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:
     return 1.0 / (1.0 + tau / dt)
 
 
+@dataclass(frozen=True)
+class RelabelSettings:
+    """When a left-right pair of leg joints counts as handed across (left read where right
+    just was, and right where left was) from one frame to the next.
+
+    Attributes:
+        ratio: the crossed pairing must put the two joints at most this share of the
+            distance from the last frame's readings that the labelled pairing does.
+        min_jump_torso: ... and nearer by at least this much in all (torso lengths), so
+            that joints side by side are left alone.
+        max_gap_s: frames further apart than this are not compared.
+    """
+
+    ratio: float = 0.5
+    min_jump_torso: float = 0.15
+    max_gap_s: float = 0.25
+
+
+_LEG_PAIRS = [(sided(j, "left"), sided(j, "right")) for j in LIMBS["leg"]]
+
+
+def handed_across(
+    prev: PoseFrame, pose: PoseFrame, settings: RelabelSettings = RelabelSettings()
+) -> list[tuple[Landmark, Landmark]]:
+    """The leg joints (as left, right pairs) that ``pose`` labels crossed against
+    ``prev``, the reading of the frame before."""
+    if not 0 < pose.timestamp_s - prev.timestamp_s <= settings.max_gap_s:
+        return []
+    torso = torso_length_px(pose)
+    if not torso > 0:
+        return []
+    moved = []
+    for a, b in _LEG_PAIRS:
+        labelled = _dist(pose.xy[a], prev.xy[a]) + _dist(pose.xy[b], prev.xy[b])
+        crossed = _dist(pose.xy[a], prev.xy[b]) + _dist(pose.xy[b], prev.xy[a])
+        if crossed < settings.ratio * labelled and labelled - crossed > (
+            settings.min_jump_torso * torso
+        ):
+            moved.append((a, b))
+    return moved
+
+
+def _dist(p: np.ndarray, q: np.ndarray) -> float:
+    return float(np.linalg.norm(p - q))
+
+
 class OneEuroFilter:
     """One Euro filter over an array of any shape, one independent filter per element.
 
@@ -52,6 +105,11 @@ class OneEuroFilter:
         self._x: np.ndarray | None = None
         self._dx: np.ndarray | None = None
         self._t: float | None = None
+
+    def reorder(self, order: np.ndarray) -> None:
+        """Reorder the state's first axis (``order[i]``: whose state element ``i`` takes)."""
+        if self._x is not None and self._dx is not None:
+            self._x, self._dx = self._x[order], self._dx[order]
 
     def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -76,17 +134,26 @@ class PoseSmoother:
 
     Pixel coordinates are filtered with speeds measured in image heights per second, so
     one setting suits 480p and 1080p alike. A frame with no person resets the filter.
+
+    Args:
+        settings: the One Euro filter's settings.
+        follow_swaps: when the model hands a leg joint to the other side's label
+            (:func:`handed_across`), the filter's state follows it (False: each label is
+            filtered as it comes, and the two legs blend for a few frames).
     """
 
-    def __init__(self, settings: OneEuroSettings | None = None):
+    def __init__(self, settings: OneEuroSettings | None = None, follow_swaps: bool = True):
         self.settings = settings or OneEuroSettings()
+        self.follow_swaps = follow_swaps
         self._xy = OneEuroFilter(self.settings)
         self._world = OneEuroFilter(self.settings)
         self._vis = OneEuroFilter(OneEuroSettings(min_cutoff_hz=3.0, beta=0.0))
+        self._last: PoseFrame | None = None
 
     def reset(self) -> None:
         for f in (self._xy, self._world, self._vis):
             f.reset()
+        self._last = None
 
     def update(self, pose: PoseFrame) -> PoseFrame:
         if not pose.present:
@@ -94,6 +161,15 @@ class PoseSmoother:
             return pose
         self._xy.speed_scale = float(pose.image_size[1])
         t = pose.timestamp_s
+        last, self._last = self._last, pose
+        if self.follow_swaps and last is not None:
+            swapped = handed_across(last, pose)
+            if swapped:
+                order = np.arange(len(pose.xy))
+                for a, b in swapped:
+                    order[a], order[b] = b, a
+                for f in (self._xy, self._world, self._vis):
+                    f.reorder(order)
         return replace(
             pose,
             xy=self._xy(pose.xy, t),

@@ -32,6 +32,7 @@ ARTICLE_EXERCISES = (
     "spine_twist",
 )
 VIEWS = ("side", "front", "any")
+SWAPPED_LEGS = ("follow", "average")  # smoothing.swapped_legs
 VIEW_NAMES = ("side", "oblique", "front")  # what the camera is found to see
 VIEW_THRESHOLDS = ("rest", "start", "top_enter", "top_exit")  # may differ per view
 MEASURE_KINDS = {
@@ -380,6 +381,11 @@ class ExerciseSpec:
     view_note: str = ""
     show: tuple[str, ...] = ()  # measures drawn in the overlay
     resolution: ResolutionSpec | None = None
+    # When the pose model hands a leg joint to the other side's label from one frame to
+    # the next, the smoother's state goes with it (``smoothing.swapped_legs: follow``);
+    # False: each label is smoothed as it comes, and the two legs blend for a few frames
+    # (``average``).
+    follow_swapped_legs: bool = True
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -635,6 +641,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             "rep_cues": False,
             "show": False,
             "resolution": False,
+            "smoothing": False,
         },
     )
     spec_id = top.str("id")
@@ -972,6 +979,11 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             window_s=rs.num("window_s", 2.0, 0.5, 30.0),
         )
 
+    swapped_legs = "follow"
+    if top.get("smoothing") is not None:
+        sm = _Reader(top.get("smoothing"), top.at("smoothing"), {"swapped_legs": False})
+        swapped_legs = sm.str("swapped_legs", "follow", choices=SWAPPED_LEGS)
+
     return ExerciseSpec(
         id=spec_id,
         name=top.str("name"),
@@ -990,6 +1002,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         rep_cues=tuple(rep_cues),
         show=tuple(show),
         resolution=resolution,
+        follow_swapped_legs=swapped_legs == "follow",
         path=path,
     )
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from poses import supine
+from poses import knee_hug, supine, with_points
 from test_cli import write_video
 
 from posecheck.frame import PoseFrame
@@ -22,7 +22,14 @@ from posecheck.overlay import (
 )
 from posecheck.report import merged_cues, share, write_report
 from posecheck.session import ExerciseSession
-from posecheck.smoothing import LookBack, OneEuroFilter, OneEuroSettings, PoseSmoother, join_opening
+from posecheck.smoothing import (
+    LookBack,
+    OneEuroFilter,
+    OneEuroSettings,
+    PoseSmoother,
+    handed_across,
+    join_opening,
+)
 from posecheck.source import VideoFileSource
 from posecheck.spec import load_spec
 
@@ -45,6 +52,61 @@ def test_smoother_resets_when_the_person_leaves():
     moved = supine(hip_deg=170, t=0.2)
     # after a reset the first frame passes through unchanged (no lag from the old pose)
     assert np.allclose(sm.update(moved).xy, moved.xy)
+
+
+def _knees_swapped(pose: PoseFrame, t: float, shift: float = 0.0) -> PoseFrame:
+    """``pose`` at ``t`` with the two knees' labels crossed (each moved by ``shift`` px)."""
+    left, right = pose.xy[Landmark.LEFT_KNEE], pose.xy[Landmark.RIGHT_KNEE]
+    moved = {"left_knee": tuple(right + shift), "right_knee": tuple(left + shift)}
+    return replace(with_points(pose, moved), timestamp_s=t)
+
+
+@pytest.mark.parametrize(
+    "second, crossed",
+    [
+        ("knees swapped", ["knee"]),
+        ("knees swapped and moved a little", ["knee"]),
+        ("the same pose", []),
+        ("knees swapped, a second later", []),  # too far apart to compare
+        ("knees side by side, swapped", []),  # a jump too small to tell
+    ],
+)
+def test_legs_handed_across(second, crossed):
+    hug = knee_hug("left", t=0.0)
+    together = with_points(hug, {"right_knee": tuple(hug.xy[Landmark.LEFT_KNEE] + (8, 0))})
+    first, then = {
+        "knees swapped": (hug, _knees_swapped(hug, 0.033)),
+        "knees swapped and moved a little": (hug, _knees_swapped(hug, 0.033, shift=10)),
+        "the same pose": (hug, replace(hug, timestamp_s=0.033)),
+        "knees swapped, a second later": (hug, _knees_swapped(hug, 1.0)),
+        "knees side by side, swapped": (together, _knees_swapped(together, 0.033)),
+    }[second]
+    names = [a.name.removeprefix("LEFT_").lower() for a, _ in handed_across(first, then)]
+    assert names == crossed
+
+
+@pytest.mark.parametrize(
+    "follow_swaps, left_knee_reads",
+    [
+        (True, "where the model now puts it"),  # the filter's state went with the label
+        (False, "between the two knees"),  # each label filtered as it came: legs blended
+    ],
+)
+def test_smoother_and_a_leg_handed_across(follow_swaps, left_knee_reads):
+    sm = PoseSmoother(follow_swaps=follow_swaps)
+    hug = knee_hug("left")
+    for i in range(30):  # a second still: the filter has settled
+        sm.update(replace(hug, timestamp_s=i / 30))
+    swapped = _knees_swapped(hug, 30 / 30)
+    out = sm.update(swapped)
+    now = swapped.xy[Landmark.LEFT_KNEE]
+    before = hug.xy[Landmark.LEFT_KNEE]
+    gap = np.linalg.norm(now - before)
+    off = np.linalg.norm(out.xy[Landmark.LEFT_KNEE] - now)
+    if left_knee_reads == "where the model now puts it":
+        assert off < 0.05 * gap
+    else:
+        assert 0.2 * gap < off < 0.95 * gap
 
 
 @pytest.mark.parametrize("fps", [25.0, 30.0])

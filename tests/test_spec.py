@@ -206,6 +206,30 @@ def test_bad_hold_pause_gives_its_message(tmp_path: Path, key, value, message):
 
 
 @pytest.mark.parametrize(
+    "smoothing, follows, message",
+    [
+        (None, True, None),  # the default: the smoother follows a leg handed across
+        ({"swapped_legs": "follow"}, True, None),
+        ({"swapped_legs": "average"}, False, None),
+        ({"swapped_legs": "blend"}, None, r"swapped_legs='blend': allowed values are follow"),
+        ({"swaped_legs": "average"}, None, r"did you mean 'swapped_legs'\?"),
+    ],
+)
+def test_smoothing_of_swapped_legs(tmp_path: Path, smoothing, follows, message):
+    data = yaml.safe_load(yaml.safe_dump(KNEE))
+    data.pop("smoothing", None)
+    if smoothing is not None:
+        data["smoothing"] = smoothing
+    path = tmp_path / "knee_to_chest.yaml"
+    path.write_text(yaml.safe_dump(data))
+    if message:
+        with pytest.raises(SpecError, match=message):
+            load_spec_file(path)
+    else:
+        assert load_spec_file(path).follow_swapped_legs is follows
+
+
+@pytest.mark.parametrize(
     "settle, message",
     [
         ({"measure": "knee_hug"}, r"count\.hold\.settle: give 'within' .*'share'"),
