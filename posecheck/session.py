@@ -858,20 +858,29 @@ class ExerciseSession:
         if within is None:
             return hold
         # Runs of frames near the held value; a run shorter than SETTLE_RUN_S is passing
-        # through (or the pose model swapping limbs mid-move), not settled.
-        runs: list[list[float]] = []
-        last_near = False
-        for t, v in trace:
-            near = abs(v - held) <= within
-            if near and (last_near or (runs and _breaks_settled_run(runs[-1], t))):
-                runs[-1][1] = t
-            elif near:
-                runs.append([t, t])
-            last_near = near
-        if not runs:
+        # through (or the pose model swapping limbs mid-move), not settled. At the end, a
+        # value past the held one (further from where the move began: a leg higher, a
+        # knee hugged tighter) is still held; at the start it is not, as the pose model
+        # reads a limb on its way past where it will be held before it is there.
+        direction = float(np.sign(held - np.median(before))) if before else 0.0
+
+        def settled_runs(past_is_held: bool) -> list[list[float]]:
+            runs: list[list[float]] = []
+            last_near = False
+            for t, v in trace:
+                near = abs(v - held) <= within or (past_is_held and (v - held) * direction > 0)
+                if near and (last_near or (runs and _breaks_settled_run(runs[-1], t))):
+                    runs[-1][1] = t
+                elif near:
+                    runs.append([t, t])
+                last_near = near
+            return [r for r in runs if r[1] - r[0] >= SETTLE_RUN_S] or runs
+
+        into = settled_runs(past_is_held=False)
+        if not into:
             return hold
-        settled = [r for r in runs if r[1] - r[0] >= SETTLE_RUN_S] or runs
-        start, end = max(hold.start_s, settled[0][0]), min(hold.end_s, settled[-1][1])
+        out_of = settled_runs(past_is_held=True)
+        start, end = max(hold.start_s, into[0][0]), min(hold.end_s, out_of[-1][1])
         trimmed = (start - hold.start_s) + (hold.end_s - end)
         return Hold(start, end, max(0.0, hold.held_s - trimmed))
 

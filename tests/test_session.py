@@ -319,6 +319,35 @@ def test_two_misread_frames_as_the_knee_is_let_go_do_not_cut_the_hold_short():
     assert hold_end(0.2) == pytest.approx(hold_end(None), abs=0.05)
 
 
+PAST_CASES = [
+    # name, the knee pulled in to (deg, over seconds), then read at (deg, seconds) before
+    # and after the 5 s held at 50 deg, let go over seconds, expected hold length
+    ("held only", (50, 1.5), [], [], 1.5, 5.6),
+    # pulled tighter (or read so) before letting go quickly: still held
+    ("tighter at the end", (50, 1.5), [], [(30, 0.6)], 0.6, 6.1),
+    # read past where it is then held, on the way in: not yet held
+    ("past it on the way in", (30, 1.0), [(30, 0.6)], [], 1.5, 5.3),
+]
+
+
+@pytest.mark.parametrize(
+    "name, pull, before, after, let_go_s, want", PAST_CASES, ids=[c[0] for c in PAST_CASES]
+)
+def test_a_hold_reads_past_its_held_value_only_at_its_end(
+    name, pull, before, after, let_go_s, want
+):
+    segments = [(lying, 1), (easing("left", 130, pull[0], pull[1], 1.0), pull[1])]
+    segments += [(hug("left", hip_deg=deg), secs) for deg, secs in before]
+    segments += [(hug("left"), 5)]
+    segments += [(hug("left", hip_deg=deg), secs) for deg, secs in after]
+    t_let_go = 1.0 + pull[1] + 5 + sum(secs for _, secs in before + after)
+    let_go_from = after[-1][0] if after else 50
+    segments += [(easing("left", let_go_from, 130, let_go_s, t_let_go), let_go_s), (lying, 1)]
+    (hold,) = play("knee_to_chest", segments).summary()["holds"]
+    # timed from (and to) where the knee is within 12 deg of the held 50 (the settle band)
+    assert hold["end_s"] - hold["start_s"] == pytest.approx(want, abs=0.2)
+
+
 def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
     session = ExerciseSession(load_spec("knee_to_chest"))
     segments = [(lying, 1), (hug("left"), 31), (lying, 2)]
