@@ -69,7 +69,7 @@ def handed_across(
     prev: PoseFrame, pose: PoseFrame, settings: RelabelSettings = RelabelSettings()
 ) -> list[tuple[Landmark, Landmark]]:
     """The leg joints (as left, right pairs) that ``pose`` labels crossed against
-    ``prev``, the reading of the frame before."""
+    ``prev``, the frame before (a reading, or the smoother's estimate of it)."""
     if not 0 < pose.timestamp_s - prev.timestamp_s <= settings.max_gap_s:
         return []
     torso = torso_length_px(pose)
@@ -105,6 +105,13 @@ class OneEuroFilter:
         self._x: np.ndarray | None = None
         self._dx: np.ndarray | None = None
         self._t: float | None = None
+
+    @property
+    def estimate(self) -> tuple[np.ndarray, float] | None:
+        """The filtered value and its time, once there is one."""
+        if self._x is None or self._t is None:
+            return None
+        return self._x.copy(), self._t
 
     def reorder(self, order: np.ndarray) -> None:
         """Reorder the state's first axis (``order[i]``: whose state element ``i`` takes)."""
@@ -148,12 +155,10 @@ class PoseSmoother:
         self._xy = OneEuroFilter(self.settings)
         self._world = OneEuroFilter(self.settings)
         self._vis = OneEuroFilter(OneEuroSettings(min_cutoff_hz=3.0, beta=0.0))
-        self._last: PoseFrame | None = None
 
     def reset(self) -> None:
         for f in (self._xy, self._world, self._vis):
             f.reset()
-        self._last = None
 
     def update(self, pose: PoseFrame) -> PoseFrame:
         if not pose.present:
@@ -161,21 +166,30 @@ class PoseSmoother:
             return pose
         self._xy.speed_scale = float(pose.image_size[1])
         t = pose.timestamp_s
-        last, self._last = self._last, pose
-        if self.follow_swaps and last is not None:
-            swapped = handed_across(last, pose)
-            if swapped:
-                order = np.arange(len(pose.xy))
-                for a, b in swapped:
-                    order[a], order[b] = b, a
-                for f in (self._xy, self._world, self._vis):
-                    f.reorder(order)
+        if self.follow_swaps:
+            self._follow_swaps(pose)
         return replace(
             pose,
             xy=self._xy(pose.xy, t),
             world=self._world(pose.world, t),
             visibility=np.clip(self._vis(pose.visibility, t), 0.0, 1.0),
         )
+
+    def _follow_swaps(self, pose: PoseFrame) -> None:
+        """Swap the filter's state between the leg joints that ``pose`` labels crossed
+        against where the smoother has them (a handover spread over a few frames is
+        caught too, which a comparison with the last reading alone would miss)."""
+        estimate = self._xy.estimate
+        if estimate is None:
+            return
+        xy, t = estimate
+        swapped = handed_across(replace(pose, xy=xy, timestamp_s=t), pose)
+        if swapped:
+            order = np.arange(len(pose.xy))
+            for a, b in swapped:
+                order[a], order[b] = b, a
+            for f in (self._xy, self._world, self._vis):
+                f.reorder(order)
 
 
 @dataclass(frozen=True)

@@ -86,27 +86,33 @@ def test_legs_handed_across(second, crossed):
 
 
 @pytest.mark.parametrize(
-    "follow_swaps, left_knee_reads",
+    "follow_swaps, frames, left_knee_within",
     [
-        (True, "where the model now puts it"),  # the filter's state went with the label
-        (False, "between the two knees"),  # each label filtered as it came: legs blended
+        # the filter's state goes with the label: the left knee reads where the model
+        # now puts it (within this share of the two knees' distance)
+        (True, 1, (0.0, 0.05)),
+        (True, 4, (0.0, 0.2)),  # handed over bit by bit: caught against the estimate
+        # each label filtered as it comes: the two legs blend
+        (False, 1, (0.5, 0.95)),
+        (False, 4, (0.4, 0.95)),
     ],
 )
-def test_smoother_and_a_leg_handed_across(follow_swaps, left_knee_reads):
+def test_smoother_and_a_leg_handed_across(follow_swaps, frames, left_knee_within):
     sm = PoseSmoother(follow_swaps=follow_swaps)
     hug = knee_hug("left")
     for i in range(30):  # a second still: the filter has settled
         sm.update(replace(hug, timestamp_s=i / 30))
-    swapped = _knees_swapped(hug, 30 / 30)
-    out = sm.update(swapped)
-    now = swapped.xy[Landmark.LEFT_KNEE]
-    before = hug.xy[Landmark.LEFT_KNEE]
-    gap = np.linalg.norm(now - before)
-    off = np.linalg.norm(out.xy[Landmark.LEFT_KNEE] - now)
-    if left_knee_reads == "where the model now puts it":
-        assert off < 0.05 * gap
-    else:
-        assert 0.2 * gap < off < 0.95 * gap
+    hugged, resting = hug.xy[Landmark.LEFT_KNEE], hug.xy[Landmark.RIGHT_KNEE]
+    for k in range(1, frames + 1):  # the model moves the labels over, the knees stay
+        w = k / frames
+        handed = {
+            "left_knee": tuple(hugged + w * (resting - hugged)),
+            "right_knee": tuple(resting + w * (hugged - resting)),
+        }
+        out = sm.update(replace(with_points(hug, handed), timestamp_s=(29 + k) / 30))
+    off = np.linalg.norm(out.xy[Landmark.LEFT_KNEE] - resting)
+    low, high = left_knee_within
+    assert low * np.linalg.norm(resting - hugged) <= off <= high * np.linalg.norm(resting - hugged)
 
 
 @pytest.mark.parametrize("fps", [25.0, 30.0])
