@@ -143,7 +143,7 @@ def run_live(args: argparse.Namespace) -> int:
     coach = Coach(speaker)
     style = OverlayStyle(text_scale=args.text_scale, mirrored=mirror)
     report_path = args.report or f"live_report_{datetime.now():%Y%m%d_%H%M%S}.json"
-    sink = VideoSink(args.record, source.fps, source.size) if args.record else None
+    sink: VideoSink | None = None  # opened once the model is loaded
     stats = LiveStats()
     reports: list[dict] = []
     current = 0
@@ -184,6 +184,8 @@ def run_live(args: argparse.Namespace) -> int:
     with PoseEstimator(args.model) as estimator:
         source.start()
         try:
+            if args.record:
+                sink = VideoSink(args.record, source.fps, source.size)
             while True:
                 if args.max_seconds and time.monotonic() - started > args.max_seconds:
                     break

@@ -237,6 +237,26 @@ def test_handlers_come_back_after():
     assert signal.getsignal(signal.SIGTERM) is before
 
 
+def test_signals_while_closing_are_let_pass():
+    with stop_signals():
+        with pytest.raises(KeyboardInterrupt), frame_step():
+            _send("SIGINT")
+        for name in ("SIGINT", "SIGINT", "SIGTERM"):  # impatient: the closing goes on
+            _send(name)
+    assert _run(("SIGINT",), ()) == "end of frame"  # the next run stops again
+
+
+def test_a_signal_set_to_be_ignored_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for `cmd &` in a script
+    try:
+        with stop_signals():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            _send("SIGINT")
+        assert _run((), ("SIGTERM",)) == "after"
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class KilledEstimator:
     """Stands in for the pose estimator; ``kill`` arrives while frame 5 is being read."""
 
