@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import statistics
 import sys
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,9 +69,11 @@ def _file_key(path: Path) -> str:
 
 
 def _save_poses(path: Path, poses: list[PoseFrame]) -> None:
+    """Written whole or not at all (a run stopped mid-write leaves no broken cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f"{path.stem}.part{os.getpid()}.npz")
     np.savez_compressed(
-        path,
+        part,
         t=np.array([p.timestamp_s for p in poses]),
         xy=np.array([p.xy for p in poses]),
         world=np.array([p.world for p in poses]),
@@ -77,6 +81,18 @@ def _save_poses(path: Path, poses: list[PoseFrame]) -> None:
         present=np.array([p.present for p in poses]),
         size=np.array(poses[0].image_size),
     )
+    os.replace(part, path)
+
+
+def _cached_poses(path: Path, use_cache: bool) -> list[PoseFrame] | None:
+    """The poses cached at ``path``; None when there are none (or they cannot be read,
+    e.g. an older run was killed while writing them: they are read again)."""
+    if not (use_cache and path.is_file()):
+        return None
+    try:
+        return _load_poses(path)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        return None
 
 
 def _load_poses(path: Path) -> list[PoseFrame]:
@@ -108,9 +124,8 @@ def load_or_compute_poses(
     own = estimator is None
     opening = None
     try:
-        if use_cache and path.is_file():
-            poses = _load_poses(path)
-        else:
+        poses = _cached_poses(path, use_cache)
+        if poses is None:
             estimator = estimator or PoseEstimator()
             opening = Opening(lookback.seconds) if lookback else None
             with estimator if own else contextlib.nullcontext():
@@ -123,9 +138,8 @@ def load_or_compute_poses(
                 _save_poses(path, poses)
         if lookback is None or not poses:
             return poses
-        if use_cache and back_path.is_file():
-            backward = _load_poses(back_path)
-        else:
+        backward = _cached_poses(back_path, use_cache)
+        if backward is None:
             estimator = estimator or PoseEstimator()
             if opening is None:  # the forward poses came from the cache
                 opening = Opening(lookback.seconds)
