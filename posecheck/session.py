@@ -861,8 +861,12 @@ class ExerciseSession:
         # through (or the pose model swapping limbs mid-move), not settled. At the end, a
         # value past the held one (further from where the move began: a leg higher, a
         # knee hugged tighter) is still held; at the start it is not, as the pose model
-        # reads a limb on its way past where it will be held before it is there.
-        direction = float(np.sign(held - np.median(before))) if before else 0.0
+        # reads a limb on its way past where it will be held before it is there. Where
+        # the move began is the value before it furthest from the held one (a person who
+        # overshot on the way in has that on both sides); no move out of the band, no
+        # direction.
+        began = max(before, key=lambda v: abs(v - held)) if before else held
+        direction = float(np.sign(held - began)) if abs(held - began) > within else 0.0
 
         def settled_runs(past_is_held: bool) -> list[list[float]]:
             runs: list[list[float]] = []
