@@ -11,6 +11,7 @@ from posecheck.synth.clips import (
     EXERCISES,
     SAMPLES,
     SIDED,
+    SIZE,
     ClipSpec,
     build_script,
     render_clip,
@@ -85,6 +86,21 @@ def test_rendering_is_deterministic(tmp_path):
     assert (
         json.loads((tmp_path / "a" / f"{spec.stem}.json").read_text())["file"] == f"{spec.stem}.mp4"
     )
+
+
+def test_a_render_stopped_midway_leaves_no_clip(tmp_path, monkeypatch):
+    calls = []
+
+    def render(self, pose):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt  # Ctrl-C while rendering
+        return np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+
+    monkeypatch.setattr(Renderer, "render", render)
+    with pytest.raises(KeyboardInterrupt):
+        render_clip(ClipSpec("bridge", seed=5, reps=1), tmp_path)
+    assert list(tmp_path.iterdir()) == []  # no half-written video, no truth without one
 
 
 @pytest.mark.parametrize("posture", ["supine", "prone", "tabletop", "child", "standing"])

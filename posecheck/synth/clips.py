@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -318,7 +319,28 @@ def render_clip(spec: ClipSpec, out_dir: str | Path, fps: float = FPS) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{spec.stem}.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, SIZE)
+    part = out_dir / f".{spec.stem}.part.mp4"  # renamed once whole: a stop leaves no half clip
+    writer = cv2.VideoWriter(str(part), cv2.VideoWriter_fourcc(*"mp4v"), fps, SIZE)
+    try:
+        n = _render_frames(spec, script, renderer, writer, rng, fps)
+    except BaseException:
+        writer.release()
+        part.unlink(missing_ok=True)
+        raise
+    writer.release()
+    os.replace(part, path)
+    head = None
+    if spec.exercise not in ("empty",):
+        j = joints(body, script.at(0.0))
+        uv = camera.project(np.array([j["head"], j["pelvis_c"]]))
+        head = "left" if uv[0][0] < uv[1][0] else "right"
+    gt = truth(spec, script, n / fps, head)
+    (out_dir / f"{spec.stem}.json").write_text(json.dumps(gt, indent=2) + "\n")
+    return gt
+
+
+def _render_frames(spec: ClipSpec, script, renderer: Renderer, writer, rng, fps: float) -> int:
+    """Render and write every frame of ``script``; return how many."""
     n = int(round(script.duration * fps))
     shake = np.zeros(2)
     # Sensor noise: a few precomputed fields, cycled (drawing fresh noise costs more
@@ -335,15 +357,7 @@ def render_clip(spec: ClipSpec, out_dir: str | Path, fps: float = FPS) -> dict:
         frame = cv2.warpAffine(frame, M, SIZE, borderMode=cv2.BORDER_REPLICATE)
         frame = np.clip(frame.astype(np.int16) + noises[i % 4], 0, 255).astype(np.uint8)
         writer.write(frame)
-    writer.release()
-    head = None
-    if spec.exercise not in ("empty",):
-        j = joints(body, script.at(0.0))
-        uv = camera.project(np.array([j["head"], j["pelvis_c"]]))
-        head = "left" if uv[0][0] < uv[1][0] else "right"
-    gt = truth(spec, script, n / fps, head)
-    (out_dir / f"{spec.stem}.json").write_text(json.dumps(gt, indent=2) + "\n")
-    return gt
+    return n
 
 
 # Per-leg exercises are filmed obliquely: from a pure side view the pose model tends to
