@@ -1,6 +1,11 @@
 """Synthetic footage: deterministic, ground truth consistent with its own script."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -149,3 +154,32 @@ def test_samples_are_shipped_with_truth():
     for s in SAMPLES:
         assert (folder / f"{s.stem}.mp4").is_file() and (folder / f"{s.stem}.json").is_file()
     assert sum(p.stat().st_size for p in folder.iterdir()) < 15 * 2**20
+
+
+def test_ctrl_c_stops_a_suite_render_at_once_and_tidies_up(tmp_path):
+    out = tmp_path / "suite"
+    cmd = [sys.executable, "-m", "posecheck.cli", "synth", "suite", "--out", str(out)]
+    cmd += ["--seed", "1", "--exercise", "bridge", "--jobs", "2"]
+
+    def as_from_a_terminal():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()  # its own group, as a terminal's foreground job
+
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_from_a_terminal,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob(".*.part.mp4")) and time.monotonic() < deadline:
+            time.sleep(0.1)  # both workers are rendering
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err[-500:]
+    assert err.strip().splitlines() == ["posecheck: interrupted"]
+    assert list(out.iterdir()) == []  # no half-written clips

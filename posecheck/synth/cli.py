@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import signal
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from posecheck.synth.clips import EXERCISES, SAMPLES, ClipSpec, render_clip, suite_specs
@@ -24,21 +25,36 @@ def _render(args: tuple[ClipSpec, str]) -> tuple[str, float, float]:
     return spec.stem, gt["usable"][0][1], time.perf_counter() - start
 
 
+def _worker_start() -> None:
+    """Workers leave stopping to the main process, which ends them and tidies up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def render_all(specs: list[ClipSpec], out: Path, jobs: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     total_video = total_time = 0.0
     started = time.perf_counter()
     work = [(s, str(out)) for s in specs]
     if jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
-            results = pool.map(_render, work)
-            for i, (stem, dur, took) in enumerate(results):
+        pool = multiprocessing.Pool(jobs, initializer=_worker_start)
+        try:
+            for i, (stem, dur, took) in enumerate(pool.imap(_render, work)):
                 total_video += dur
                 total_time += took
                 print(
                     f"[{i + 1}/{len(specs)}] {stem}: {dur:.1f} s of video in {took:.1f} s",
                     flush=True,
                 )
+        except BaseException:  # Ctrl-C or kill: the clips being rendered are dropped
+            pool.terminate()
+            pool.join()
+            for part in out.glob(".*.part.mp4"):
+                part.unlink(missing_ok=True)
+            raise
+        finally:
+            pool.close()
+            pool.join()
     else:
         for i, w in enumerate(work):
             stem, dur, took = _render(w)
