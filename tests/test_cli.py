@@ -12,6 +12,7 @@ import pytest
 from posecheck.analyze import analyze_video
 from posecheck.cli import main
 from posecheck.frame import PoseFrame
+from posecheck.pose import PoseOptions
 from posecheck.stopping import frame_step, stop_signals
 
 
@@ -116,34 +117,34 @@ def test_video_with_nobody_says_so(tmp_path, blank_video, capsys):
     assert report["reps"]["total"] == 0 and report["setup"]["passed"] is False
 
 
-class InterruptingEstimator:
-    """Stands in for the pose estimator; the user presses Ctrl-C on the 5th frame."""
+class NobodyEstimator:
+    """Stands in for the pose estimator: nobody in any frame. Counts the frames it reads;
+    ``at_frame_5`` is called as the 5th is read (the user stopping the run)."""
 
-    model_name = "fake"
+    model_name = model_path = "fake"
+    options = PoseOptions()
 
-    def __init__(self):
-        self.calls = 0
+    def __init__(self, at_frame_5=None):
+        self.reads = 0
+        self.at_frame_5 = at_frame_5
 
     def detect(self, image, t):
-        self.calls += 1
-        if self.calls == 5:
-            raise KeyboardInterrupt
+        self.reads += 1
+        if self.reads == 5 and self.at_frame_5 is not None:
+            self.at_frame_5()
         return PoseFrame.empty(t, (image.shape[1], image.shape[0]))
+
+
+def _press_ctrl_c():
+    raise KeyboardInterrupt
 
 
 def test_ctrl_c_keeps_the_report_so_far_marked_partial(tmp_path, blank_video):
-    report = analyze_video(blank_video, "bridge", estimator=InterruptingEstimator())
+    report = analyze_video(
+        blank_video, "bridge", estimator=NobodyEstimator(at_frame_5=_press_ctrl_c)
+    )
     assert report["partial"] is True
     assert report["frames_seen"] == 4
-
-
-class NobodyEstimator:
-    """Stands in for the pose estimator: nobody in any frame."""
-
-    model_name = "fake"
-
-    def detect(self, image, t):
-        return PoseFrame.empty(t, (image.shape[1], image.shape[0]))
 
 
 def test_progress_ends_with_every_frame_read(blank_video):
@@ -257,26 +258,12 @@ def test_a_signal_set_to_be_ignored_stays_ignored():
         signal.signal(signal.SIGINT, previous)
 
 
-class KilledEstimator:
-    """Stands in for the pose estimator; ``kill`` arrives while frame 5 is being read."""
-
-    model_name = "fake"
-
-    def __init__(self):
-        self.calls = 0
-
-    def detect(self, image, t):
-        self.calls += 1
-        if self.calls == 5:
-            _send("SIGTERM")
-        return PoseFrame.empty(t, (image.shape[1], image.shape[0]))
-
-
 def test_kill_mid_frame_leaves_report_and_video_agreeing(tmp_path, blank_video):
     out = tmp_path / "out.mp4"
     with stop_signals():
+        kill_at_frame_5 = NobodyEstimator(at_frame_5=lambda: _send("SIGTERM"))
         report = analyze_video(
-            blank_video, "bridge", out_video=out, estimator=KilledEstimator(), lookback=None
+            blank_video, "bridge", out_video=out, estimator=kill_at_frame_5, lookback=None
         )
     assert report["partial"] is True
     assert report["frames_seen"] == 5  # the frame being read when kill came is kept

@@ -1,7 +1,7 @@
 """Scoring a report against its labels, as the accuracy benchmark does."""
 
 import pytest
-from test_cli import write_video
+from test_cli import NobodyEstimator, write_video
 
 from posecheck.evaluate import (
     FOOTAGE_TARGETS,
@@ -12,8 +12,6 @@ from posecheck.evaluate import (
     load_or_compute_poses,
     score_clip,
 )
-from posecheck.frame import PoseFrame
-from posecheck.pose import PoseOptions
 
 
 def summary(reps=None, holds=(), cues=(), left=None, right=None):
@@ -213,30 +211,16 @@ def test_cross_table_names_what_fooled_each_exercise():
     )
 
 
-class CountingEstimator:
-    """Stands in for the pose estimator (nobody in view) and counts the frames it reads."""
-
-    model_path = "fake"
-    options = PoseOptions()
-
-    def __init__(self):
-        self.reads = 0
-
-    def detect(self, image, t):
-        self.reads += 1
-        return PoseFrame.empty(t, (image.shape[1], image.shape[0]))
-
-
 def test_a_broken_pose_cache_is_read_again(tmp_path, monkeypatch):
     monkeypatch.setenv("POSECHECK_CACHE", str(tmp_path / "cache"))
     video = write_video(tmp_path / "v.mp4", seconds=1.0)
-    first = CountingEstimator()
+    first = NobodyEstimator()
     assert len(load_or_compute_poses(video, first, lookback=None)) == 10 == first.reads
     (cached,) = (tmp_path / "cache" / "poses").glob("*.npz")
-    again = CountingEstimator()
+    again = NobodyEstimator()
     load_or_compute_poses(video, again, lookback=None)
     assert again.reads == 0  # read from the cache
     cached.write_bytes(cached.read_bytes()[: cached.stat().st_size // 2])  # killed mid-write
-    third = CountingEstimator()
+    third = NobodyEstimator()
     assert len(load_or_compute_poses(video, third, lookback=None)) == 10 == third.reads
     assert [p.name for p in (tmp_path / "cache" / "poses").iterdir()] == [cached.name]
