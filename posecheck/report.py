@@ -159,7 +159,7 @@ def format_summary(report: dict) -> str:
         lines.append(f"  Target: {report['targets']['text']}")
     if report["cues"]:
         lines.append("  Form cues:")
-        for c in merged_cues(report["cues"]):
+        for c in report["cues"]:  # merged by build_report
             end_text = _t(c["end_s"]) if c["end_s"] is not None else "end"
             lines.append(f"    {_t(c['start_s'])}-{end_text} s  {c['message']}")
     else:
