@@ -9,7 +9,14 @@ import signal
 import time
 from pathlib import Path
 
-from posecheck.synth.clips import EXERCISES, SAMPLES, ClipSpec, render_clip, suite_specs
+from posecheck.synth.clips import (
+    EXERCISES,
+    PART_SUFFIX,
+    SAMPLES,
+    ClipSpec,
+    render_clip,
+    suite_specs,
+)
 
 
 def default_suite_dir() -> Path:
@@ -46,15 +53,14 @@ def render_all(specs: list[ClipSpec], out: Path, jobs: int) -> None:
                     f"[{i + 1}/{len(specs)}] {stem}: {dur:.1f} s of video in {took:.1f} s",
                     flush=True,
                 )
+            pool.close()
         except BaseException:  # Ctrl-C or kill: the clips being rendered are dropped
             pool.terminate()
-            pool.join()
-            for part in out.glob(".*.part.mp4"):
-                part.unlink(missing_ok=True)
             raise
         finally:
-            pool.close()
             pool.join()
+            for part in out.glob(f".*{PART_SUFFIX}"):  # of workers ended mid-clip
+                part.unlink(missing_ok=True)
     else:
         for i, w in enumerate(work):
             stem, dur, took = _render(w)

@@ -304,6 +304,11 @@ def truth(spec: ClipSpec, script: m.Script | None, duration: float, head: str | 
     }
 
 
+# A clip is rendered to a hidden ``.<stem>`` file with this suffix and renamed once whole,
+# so that a stopped render leaves no half clip.
+PART_SUFFIX = ".part.mp4"
+
+
 def render_clip(spec: ClipSpec, out_dir: str | Path, fps: float = FPS) -> dict:
     """Render ``spec`` to ``out_dir/<stem>.mp4`` with ``<stem>.json``; return the truth."""
     rng = np.random.default_rng(
@@ -319,7 +324,7 @@ def render_clip(spec: ClipSpec, out_dir: str | Path, fps: float = FPS) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{spec.stem}.mp4"
-    part = out_dir / f".{spec.stem}.part.mp4"  # renamed once whole: a stop leaves no half clip
+    part = out_dir / f".{spec.stem}{PART_SUFFIX}"  # renamed once whole
     writer = cv2.VideoWriter(str(part), cv2.VideoWriter_fourcc(*"mp4v"), fps, SIZE)
     try:
         n = _render_frames(spec, script, renderer, writer, rng, fps)
