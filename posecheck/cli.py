@@ -17,18 +17,25 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def _default_output(video: str, suffix: str) -> str:
-    return f"{Path(video).stem}{suffix}"
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.analyze import analyze_video, print_progress
-    from posecheck.report import SAFETY, format_summary, write_report
+    from posecheck.report import (
+        SAFETY,
+        VIDEO_SUFFIXES,
+        format_summary,
+        output_path,
+        write_report,
+    )
     from posecheck.spec import load_spec
 
-    spec = load_spec(args.exercise)  # fail on a bad id before opening anything
-    out = None if args.no_video else (args.out or _default_output(args.video, "_annotated.mp4"))
-    report_path = args.report or _default_output(args.video, "_report.json")
+    spec = load_spec(args.exercise)  # fail on a bad id or output before opening anything
+    stem = Path(args.video).stem
+    out = None
+    if not args.no_video:
+        out = output_path(
+            args.out, f"{stem}_annotated.mp4", option="--out", suffixes=VIDEO_SUFFIXES
+        )
+    report_path = output_path(args.report, f"{stem}_report.json", option="--report")
     report = analyze_video(
         args.video,
         spec,
@@ -135,12 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--out",
         "-o",
-        help="annotated video to write (default: NAME_annotated.mp4 in the current folder)",
+        help="annotated video (.mp4) or a folder for it (default: NAME_annotated.mp4 in the "
+        "current folder)",
     )
     a.add_argument(
         "--report",
         "-r",
-        help="JSON report to write (default: NAME_report.json in the current folder)",
+        help="JSON report or a folder for it (default: NAME_report.json in the current folder)",
     )
     a.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     a.add_argument("--no-video", action="store_true", help="do not write the annotated video")

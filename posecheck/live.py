@@ -21,7 +21,15 @@ from posecheck.analyze import VideoSink
 from posecheck.capture import flip, open_live_source
 from posecheck.overlay import FONT, OverlayStyle, _panel, _text, _text_size, annotate
 from posecheck.pose import PoseEstimator
-from posecheck.report import SAFETY, build_report, format_summary, write_report
+from posecheck.report import (
+    IMAGE_SUFFIXES,
+    SAFETY,
+    VIDEO_SUFFIXES,
+    build_report,
+    format_summary,
+    output_path,
+    write_report,
+)
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
 from posecheck.spec import ARTICLE_EXERCISES, ExerciseSpec, load_spec
@@ -52,9 +60,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     mirror.add_argument("--no-mirror", dest="mirror", action="store_false")
     p.add_argument("--mute", action="store_true", help="no spoken cues")
     p.add_argument(
-        "--report", help="where to write the session report (default: live_report_TIME.json)"
+        "--report",
+        help="the session report (JSON) or a folder for it (default: live_report_TIME.json)",
     )
-    p.add_argument("--record", help="also write the annotated video here (.mp4)")
+    p.add_argument("--record", help="also write the annotated video here (.mp4, or a folder)")
     p.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     p.add_argument("--headless", action="store_true", help="no window (tests, benchmarks)")
     p.add_argument("--fullscreen", action="store_true", help="start in full screen (key w toggles)")
@@ -62,7 +71,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--text-scale", type=float, default=1.4, help="overlay text size (1.4 reads from 2-3 m)"
     )
-    p.add_argument("--snapshot", help="save the last shown frame to this PNG when the session ends")
+    p.add_argument(
+        "--snapshot",
+        help="save the last shown frame to this PNG (or a folder) when the session ends",
+    )
     p.add_argument("--max-seconds", type=float, help="stop after this long (tests, benchmarks)")
     p.add_argument("--loop", action="store_true", help="with a video file: play it over and over")
 
@@ -137,12 +149,22 @@ def run_live(args: argparse.Namespace) -> int:
         raise ValueError("give --exercise ID (see 'posecheck exercises') or --routine")
     ids = list(ROUTINE) if args.routine else [args.exercise]
     specs = [load_spec(i) for i in ids]
+    stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
+    report_path = output_path(args.report, f"live_report_{stamp}.json", option="--report")
+    record = snapshot = None
+    if args.record:
+        record = output_path(
+            args.record, f"live_{stamp}.mp4", option="--record", suffixes=VIDEO_SUFFIXES
+        )
+    if args.snapshot:
+        snapshot = output_path(
+            args.snapshot, f"live_{stamp}.png", option="--snapshot", suffixes=IMAGE_SUFFIXES
+        )
     source = open_live_source(args.camera, loop=args.loop)
     mirror = source.is_camera if args.mirror is None else args.mirror
     speaker = make_speaker(args.mute)
     coach = Coach(speaker)
     style = OverlayStyle(text_scale=args.text_scale, mirrored=mirror)
-    report_path = args.report or f"live_report_{datetime.now():%Y%m%d_%H%M%S}.json"
     sink: VideoSink | None = None  # opened once the model is loaded
     stats = LiveStats()
     reports: list[dict] = []
@@ -176,7 +198,7 @@ def run_live(args: argparse.Namespace) -> int:
                 frames=ex.session.frames,
                 model=estimator.model_name,
                 elapsed_s=time.monotonic() - ex.started,
-                annotated_video=args.record,
+                annotated_video=record,
                 live=True,
             )
         )
@@ -184,8 +206,8 @@ def run_live(args: argparse.Namespace) -> int:
     with PoseEstimator(args.model) as estimator:
         source.start()
         try:
-            if args.record:
-                sink = VideoSink(args.record, source.fps, source.size)
+            if record:
+                sink = VideoSink(record, source.fps, source.size)
             while True:
                 if args.max_seconds and time.monotonic() - started > args.max_seconds:
                     break
@@ -287,15 +309,16 @@ def run_live(args: argparse.Namespace) -> int:
         r["live_stats"] = live
     report = reports[0] if len(reports) == 1 else {"routine": reports, "live_stats": live}
     write_report(report, report_path)
-    if args.snapshot and last_shown is not None:
-        cv2.imwrite(args.snapshot, last_shown)
+    if snapshot and last_shown is not None:
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(snapshot), last_shown)
     for r in reports:
         print(format_summary(r))
     print(
         f"  Live: {live['processed_fps']} fps processed, {live['frames_dropped']} frames dropped, "
         f"latency p50 {live['latency_ms_p50']} ms, p95 {live['latency_ms_p95']} ms"
     )
-    print(f"  Report: {report_path}" + (f"   Recording: {args.record}" if args.record else ""))
+    print(f"  Report: {report_path}" + (f"   Recording: {record}" if record else ""))
     print(f"  {SAFETY}")
     return 130 if interrupted else 0
 

@@ -12,6 +12,37 @@ SAFETY = (
     "not medical advice."
 )
 SCHEMA_VERSION = 1
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv")  # what OpenCV's mp4v writer takes
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def output_path(
+    given: str | None, default_name: str, *, option: str, suffixes: tuple[str, ...] = ()
+) -> Path:
+    """Where an output goes: ``given`` as a file name; ``default_name`` inside ``given`` when
+    that is a folder (one that exists, or any name ending in a slash); ``default_name`` in
+    the current folder when nothing is given.
+
+    Checked before any work starts, so a name that cannot be written fails at once and
+    not after a long video or a whole live session."""
+    if not given:
+        path = Path(default_name)
+    elif given.endswith(("/", os.sep)) or Path(given).is_dir():
+        path = Path(given) / default_name
+    else:
+        path = Path(given)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise ValueError(
+            f"{option} {given}: end the file name in {' or '.join(suffixes)}, or give a folder"
+        )
+    folder = path.parent.absolute()
+    while not folder.exists():  # made when the output is written
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"{option} {given}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"{option} {given}: cannot write in {folder}")
+    return path
 
 
 def build_report(

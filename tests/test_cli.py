@@ -13,6 +13,7 @@ from posecheck.analyze import analyze_video
 from posecheck.cli import main
 from posecheck.frame import PoseFrame
 from posecheck.pose import PoseOptions
+from posecheck.report import output_path
 from posecheck.stopping import frame_step, stop_signals
 
 
@@ -115,6 +116,56 @@ def test_video_with_nobody_says_so(tmp_path, blank_video, capsys):
     assert "No person was found" in out
     assert report["frames_seen"] == 10 and report["frames_with_person"] == 0
     assert report["reps"]["total"] == 0 and report["setup"]["passed"] is False
+
+
+@pytest.mark.parametrize(
+    "given, made, expected",
+    [
+        (None, [], "blank_report.json"),
+        ("r.json", [], "r.json"),
+        ("out", ["out/"], "out/blank_report.json"),  # an existing folder
+        ("new/", [], "new/blank_report.json"),  # a folder to make
+        ("new/deeper/r.json", [], "new/deeper/r.json"),
+    ],
+)
+def test_where_an_output_goes(given, made, expected, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for folder in made:
+        (tmp_path / folder).mkdir()
+    assert output_path(given, "blank_report.json", option="--report") == Path(expected)
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--out", "out"], "--out out: end the file name in .mp4"),
+        (["--out", "clip.webm"], "--out clip.webm: end the file name in .mp4"),
+        (["--report", "blank.mp4/r.json"], "blank.mp4 is a file, not a folder"),
+        (["--out", "blank.mp4/a.mp4"], "blank.mp4 is a file, not a folder"),
+    ],
+)
+def test_an_output_that_cannot_be_written_fails_before_the_run(
+    argv, says, tmp_path, blank_video, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.iterdir())
+    rc = main(["analyze", str(blank_video), "-e", "bridge", "-q", *argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("posecheck: error:") and says in err
+    assert sorted(tmp_path.iterdir()) == before  # nothing analysed, nothing written
+
+
+def test_outputs_go_into_a_folder_given_for_them(tmp_path, blank_video, capsys):
+    rc = main(
+        [
+            "analyze", str(blank_video), "-e", "bridge", "-q",
+            "--out", f"{tmp_path}/videos/", "--report", f"{tmp_path}/reports/",
+        ]
+    )  # fmt: skip
+    assert rc == 0
+    assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == ["blank_annotated.mp4"]
+    report = json.loads((tmp_path / "reports" / "blank_report.json").read_text())
+    assert report["annotated_video"] == str(tmp_path / "videos" / "blank_annotated.mp4")
 
 
 class NobodyEstimator:

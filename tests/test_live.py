@@ -92,6 +92,24 @@ def test_no_camera_is_one_clear_line(tmp_path):
     assert "WARN" not in proc.stderr and "ERROR" not in proc.stderr  # OpenCV's own lines
 
 
+@pytest.mark.parametrize(
+    "option, given, says",
+    [
+        ("record", "session", "--record session: end the file name in .mp4"),
+        ("snapshot", "last.mp4", "--snapshot last.mp4: end the file name in .png"),
+        ("report", "sample/r.json", "is a file, not a folder"),
+    ],
+)
+def test_an_output_that_cannot_be_written_fails_before_the_camera_opens(
+    option, given, says, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sample").write_text("a file")
+    args = live_args(camera=7, exercise="bridge", headless=True, mute=True, **{option: given})
+    with pytest.raises(ValueError, match=says):  # not "no camera at index 7"
+        run_live(args)
+
+
 def test_kill_stops_like_ctrl_c_with_the_report_and_a_playable_recording(tmp_path):
     report, recording = tmp_path / "r.json", tmp_path / "rec.mp4"
     proc = subprocess.Popen(
