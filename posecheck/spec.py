@@ -32,6 +32,7 @@ ARTICLE_EXERCISES = (
     "spine_twist",
 )
 VIEWS = ("side", "front", "any")
+VIEW_CHECKED = ("throughout", "at_start")
 SWAPPED_LEGS = ("follow", "average")  # smoothing.swapped_legs
 VIEW_NAMES = ("side", "oblique", "front")  # what the camera is found to see
 VIEW_THRESHOLDS = ("rest", "start", "top_enter", "top_exit")  # may differ per view
@@ -379,6 +380,9 @@ class ExerciseSpec:
     cues: tuple[Cue, ...]
     rep_cues: tuple[RepCue, ...] = ()
     view_note: str = ""
+    # "at_start": the view is checked before counting only (the movement itself turns the
+    # body so that the camera's view reads differently, e.g. the hips roll in a twist).
+    view_checked: str = "throughout"
     show: tuple[str, ...] = ()  # measures drawn in the overlay
     resolution: ResolutionSpec | None = None
     # When the pose model hands a leg joint to the other side's label from one frame to
@@ -631,6 +635,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             "article": False,
             "view": True,
             "view_note": False,
+            "view_checked": False,
             "joints": True,
             "measures": True,
             "start": True,
@@ -990,6 +995,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         summary=str(top.get("summary", "")).strip(),
         view=top.str("view", choices=VIEWS),
         view_note=str(top.get("view_note", "")).strip(),  # a folded block ends in a newline
+        view_checked=top.str("view_checked", "throughout", choices=VIEW_CHECKED),
         joints=joint_names,
         measures=measures,
         start=start,

@@ -475,6 +475,36 @@ def test_spine_twist_sides_from_a_side_view(name, segments, holds):
         assert h["end_s"] - h["start_s"] == pytest.approx(want, abs=0.4)
 
 
+def read_front_on(build):
+    """``build`` with the hips and shoulders read across the picture, as the pose model
+    reads a camera looking down from above, or hips rolled over in a twist."""
+
+    def seen(t):
+        pose = build(t)
+        world = pose.world.copy()
+        for lm in Landmark:
+            if lm.name.endswith(("_SHOULDER", "_HIP")):
+                world[lm, 2] = 0.0
+                world[lm, 0] += 0.18 if lm.name.startswith("LEFT") else -0.18
+        return PoseFrame(t, pose.image_size, pose.xy.copy(), world, pose.visibility.copy())
+
+    return seen
+
+
+def test_spine_twist_checks_the_camera_view_before_counting_only():
+    # Seen from above, a person lying ready is told where the camera goes...
+    summary = play("spine_twist", [(read_front_on(knees_up), 4)]).summary()
+    assert not summary["setup"]["passed"]
+    assert "turn_side_on" in {m["id"] for m in summary["setup_messages"]}
+    # ... but once counting, hips rolled over by the twist do not pause the hold.
+    segments = [(knees_up, 2), (read_front_on(twisted(0.75, shin=0.87)), 5), (knees_up, 2)]
+    session = ExerciseSession(load_spec("spine_twist"))
+    assert not any(state.paused for _, _, state in each_frame(session, segments))
+    session.finish()
+    (hold,) = session.summary()["holds"]
+    assert hold["end_s"] - hold["start_s"] == pytest.approx(5.0, abs=0.4)
+
+
 def shoulder_lifted(build, px, hip_px=0, side="left", head_px=0):
     """``build`` with one shoulder raised ``px`` off the floor (the other stays down), its
     hip ``hip_px`` (the pelvis rolls up on the side away from the knees) and the head

@@ -206,6 +206,27 @@ def test_bad_hold_pause_gives_its_message(tmp_path: Path, key, value, message):
 
 
 @pytest.mark.parametrize(
+    "view_checked, expected, message",
+    [
+        (None, "throughout", None),
+        ("at_start", "at_start", None),
+        ("at start", None, r"view_checked='at start': allowed values are throughout, at_start"),
+    ],
+)
+def test_when_the_view_is_checked(tmp_path: Path, view_checked, expected, message):
+    data = yaml.safe_load(yaml.safe_dump(KNEE))
+    if view_checked is not None:
+        data["view_checked"] = view_checked
+    path = tmp_path / "knee_to_chest.yaml"
+    path.write_text(yaml.safe_dump(data))
+    if message:
+        with pytest.raises(SpecError, match=message):
+            load_spec_file(path)
+    else:
+        assert load_spec_file(path).view_checked == expected
+
+
+@pytest.mark.parametrize(
     "smoothing, follows, message",
     [
         (None, True, None),  # the default: the smoother follows a leg handed across
