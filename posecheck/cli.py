@@ -7,6 +7,7 @@ model) becomes one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -15,6 +16,7 @@ from posecheck import __version__
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -214,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # output piped into something that stopped reading (`| head`): not an error to
+        # report; point stdout at nothing so that the flush at exit stays quiet too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (SpecError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
         print(f"posecheck: error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -3,6 +3,8 @@
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -230,6 +232,17 @@ def test_every_command_has_help(argv, says, capsys):
         main(argv)
     assert stop.value.code == 0
     assert says in capsys.readouterr().out
+
+
+def test_output_piped_into_head_ends_quietly():
+    # `posecheck exercises | head -1`: the reader stops; no error, no traceback
+    code = "import sys; from posecheck.cli import main; sys.exit(main(['exercises']))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # the reader has gone before the first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141 and err == ""
 
 
 def test_synth_without_what_names_the_choices(capsys):
