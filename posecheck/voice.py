@@ -1,9 +1,9 @@
 """Voice: spoken cues for a person lying on the floor who cannot read the screen.
 
 ``Speaker`` decides what to say and when (one utterance at a time, a cooldown, no
-chatter, urgent things first); a backend does the speaking. ``EspeakBackend`` runs the
-offline speech engine espeak-ng as a subprocess; without one the app runs silently and
-says once how to enable voice.
+chatter, urgent things first); a backend does the speaking. ``SpeechCommand`` runs an
+offline speech engine as a subprocess: espeak-ng (Linux) or macOS's own ``say``; without
+one the app runs silently and says once how to enable voice.
 """
 
 from __future__ import annotations
@@ -18,22 +18,25 @@ from dataclasses import dataclass, field
 from posecheck.session import FrameState
 
 INSTALL_HINT = "posecheck: for spoken cues install espeak-ng (sudo apt-get install espeak-ng)"
+# Offline speech engines, first found is used: program and its words-a-minute option.
+ENGINES = (("espeak-ng", "-s"), ("espeak", "-s"), ("say", "-r"))
 
 
-class EspeakBackend:
-    """Speaks through espeak-ng (or espeak), one utterance at a time, without blocking."""
+class SpeechCommand:
+    """Speaks through a speech engine's command, one utterance at a time, without blocking."""
 
-    def __init__(self, program: str, rate_wpm: int = 150):
+    def __init__(self, program: str, rate_flag: str = "-s", rate_wpm: int = 150):
         self.program = program
+        self.rate_flag = rate_flag
         self.rate_wpm = rate_wpm
         self._proc: subprocess.Popen | None = None
 
     @classmethod
-    def find(cls) -> EspeakBackend | None:
-        for name in ("espeak-ng", "espeak"):
+    def find(cls) -> SpeechCommand | None:
+        for name, rate_flag in ENGINES:
             path = shutil.which(name)
             if path:
-                return cls(path)
+                return cls(path, rate_flag)
         return None
 
     def busy(self) -> bool:
@@ -42,7 +45,7 @@ class EspeakBackend:
     def speak(self, text: str) -> None:
         try:
             self._proc = subprocess.Popen(
-                [self.program, "-s", str(self.rate_wpm), text],
+                [self.program, self.rate_flag, str(self.rate_wpm), text],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -151,7 +154,7 @@ class Coach:
 
 
 def make_speaker(mute: bool) -> Speaker:
-    backend = None if mute else EspeakBackend.find()
+    backend = None if mute else SpeechCommand.find()
     if backend is None and not mute:
         print(INSTALL_HINT, file=sys.stderr)
     return Speaker(backend, muted=mute)

@@ -1,8 +1,10 @@
 """Voice policy: one utterance at a time, cooldown, no repeats, urgent first, mute."""
 
+import stat
+
 import pytest
 
-from posecheck.voice import Speaker
+from posecheck.voice import Speaker, SpeechCommand
 
 
 class FakeVoice:
@@ -80,3 +82,28 @@ def test_no_speech_engine_is_silent_not_an_error():
     sp.say("Hold", now=0.0)
     sp.tick(now=0.0)
     assert sp.spoken == []
+
+
+@pytest.mark.parametrize(
+    "installed, used, argv",
+    [
+        (["espeak-ng", "say"], "espeak-ng", ["-s", "150", "Hold still"]),  # Linux
+        (["espeak"], "espeak", ["-s", "150", "Hold still"]),
+        (["say"], "say", ["-r", "150", "Hold still"]),  # macOS: built in
+        ([], None, None),
+    ],
+)
+def test_the_speech_engine_found_and_how_it_is_called(installed, used, argv, tmp_path, monkeypatch):
+    heard = tmp_path / "heard"
+    for name in installed:  # stand-ins that write down what they were asked to say
+        prog = tmp_path / name
+        prog.write_text(f'#!/bin/sh\necho "{name}" > {heard}\nprintf "%s\\n" "$@" >> {heard}\n')
+        prog.chmod(prog.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    engine = SpeechCommand.find()
+    if used is None:
+        assert engine is None
+        return
+    engine.speak("Hold still")
+    engine._proc.wait(timeout=10)
+    assert heard.read_text().splitlines() == [used, *argv]
