@@ -391,7 +391,7 @@ class Hold:
 
 @dataclass(frozen=True)
 class HoldEvent:
-    kind: str  # "started" | "target_met" | "ended" | "discarded"
+    kind: str  # "started" | "target_met" | "max_reached" | "ended" | "discarded"
     t_s: float
     hold: Hold | None = None
 
@@ -408,12 +408,21 @@ class HoldTimer:
     (the session also drops a hold whose time held, once settled, falls short of it).
 
     Args:
+        target_s: "target_met" once held this long.
+        max_s: "max_reached" once held this long (the longest the exercise asks for).
         max_step_s: a gap between frames longer than this adds nothing to the clock.
     """
 
-    def __init__(self, settings: HoldSpec, target_s: float | None, max_step_s: float = 0.5):
+    def __init__(
+        self,
+        settings: HoldSpec,
+        target_s: float | None,
+        max_s: float | None = None,
+        max_step_s: float = 0.5,
+    ):
         self.s = settings
         self.target_s = target_s
+        self.max_s = max_s
         self.max_step_s = max_step_s
         self.reset()
 
@@ -425,6 +434,12 @@ class HoldTimer:
         self._grace_held = 0.0
         self._last_t: float | None = None
         self._target_met = False
+        self._max_reached = False
+
+    @property
+    def target_met(self) -> bool:
+        """The running (or last) hold has met its target."""
+        return self._target_met
 
     @property
     def elapsed_s(self) -> float:
@@ -441,7 +456,7 @@ class HoldTimer:
         if self.state is HoldState.OUT:
             if in_position:
                 self.state, self._start, self.held_s = HoldState.HOLDING, t, 0.0
-                self._target_met = False
+                self._target_met = self._max_reached = False
                 events.append(HoldEvent("started", t))
             return events
         if self.state is HoldState.HOLDING:
@@ -470,6 +485,9 @@ class HoldTimer:
         if self.target_s is not None and not self._target_met and self.held_s >= self.target_s:
             self._target_met = True
             events.append(HoldEvent("target_met", t))
+        if self.max_s is not None and not self._max_reached and self.held_s >= self.max_s:
+            self._max_reached = True
+            events.append(HoldEvent("max_reached", t))
         return events
 
     def finish(self, t: float) -> list[HoldEvent]:

@@ -81,7 +81,7 @@ class SessionEvent:
     """Something that happened on a frame (for voice, the live loop and logs)."""
 
     kind: str  # setup_passed | rep_completed | rep_partial | hold_started | hold_ended |
-    #             target_met | switch_side | cue_on | done
+    #             target_met | max_reached | switch_side | cue_on | done
     t_s: float
     side: str | None = None
     message: str = ""
@@ -167,6 +167,13 @@ _PART_WORDS = {
 }
 
 
+def _duration(seconds: float) -> str:
+    """``180`` -> "3 min", ``90`` -> "90 s": as a target is said."""
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
+
+
 def _breaks_settled_run(run: list[float], t: float) -> bool:
     """Back near the held value at ``t`` after a break short enough (SETTLE_GAP_S) that
     the settled ``run`` [start, end] before it goes on."""
@@ -188,7 +195,11 @@ class ExerciseSession:
         self.setup_passed_s: float | None = None
         self._start_since: float | None = None
         self.reps_counter = RepCounter(spec.reps) if spec.reps else None
-        self.hold_timer = HoldTimer(spec.hold, spec.targets.hold_s) if spec.hold else None
+        self.hold_timer = (
+            HoldTimer(spec.hold, spec.targets.hold_s, spec.targets.hold_max_s)
+            if spec.hold
+            else None
+        )
         self._cue_trackers = {c.id: CueTracker(c.id, c.after_s, c.clear_s) for c in spec.cues}
         self._setup_trackers: dict[str, CueTracker] = {}
         self.reps: list[tuple[Rep, str | None]] = []
@@ -567,6 +578,7 @@ class ExerciseSession:
             message is None
             and self.hold_timer is not None
             and self.hold_timer.state.value == "paused"
+            and not self.hold_timer.target_met  # then leaving it is the release, not a slip
         ):
             message = "Hold paused: get back into position to go on"
         if message is None and hold_status is not None and hold_status.running:
@@ -827,8 +839,15 @@ class ExerciseSession:
             events.append(SessionEvent("hold_started", ev.t_s, side, "Hold"))
             self._switch_to = None
         elif ev.kind == "target_met":
-            events.append(SessionEvent("target_met", ev.t_s, side, "Time: release"))
-            self._set_message("Target reached: release", ev.t_s)
+            longest = spec.targets.hold_max_s
+            up_to = f", or hold on up to {_duration(longest)}" if longest else ""
+            # the event's message is what is said; the overlay shows its own
+            events.append(SessionEvent("target_met", ev.t_s, side, f"Time. Release slowly{up_to}."))
+            self._set_message(f"Target reached: release{up_to}", ev.t_s)
+        elif ev.kind == "max_reached":
+            said = "That's long enough. Release slowly."
+            events.append(SessionEvent("max_reached", ev.t_s, side, said))
+            self._set_message(f"{_duration(spec.targets.hold_max_s)} held: release now", ev.t_s)
         elif ev.kind == "ended":
             if spec.has_sides and self._hold_side_votes:
                 side = self._hold_side_votes.most_common(1)[0][0]

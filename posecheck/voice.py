@@ -125,8 +125,8 @@ class Coach:
         for ev in state.events:
             if ev.kind == "switch_side":
                 sp.say(ev.message or "Switch sides", 1, "switch", now)
-            elif ev.kind == "target_met":
-                sp.say("Time. Release slowly.", 1, "target", now)
+            elif ev.kind in ("target_met", "max_reached"):
+                sp.say(ev.message, 1, ev.kind, now)
             elif ev.kind == "hold_started":
                 sp.say("Hold", 3, "hold", now)
             elif ev.kind == "rep_completed":

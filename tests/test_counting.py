@@ -180,9 +180,9 @@ def test_pause_at_the_top(name, top, pause_s):
 HOLD = HoldSpec(position=(), min_hold_s=1.0, grace_s=0.7)
 
 
-def run_hold(inputs, target_s=5.0):
+def run_hold(inputs, target_s=5.0, max_s=None):
     """inputs: (in_position, form_ok, seconds) segments."""
-    timer = HoldTimer(HOLD, target_s)
+    timer = HoldTimer(HOLD, target_s, max_s)
     events, t = [], 0.0
     for pos, form, seconds in inputs:
         for _ in range(int(round(seconds * FPS))):
@@ -239,6 +239,25 @@ def test_hold_timer(name, inputs, kinds, held):
     last = [e for e in events if e.hold is not None][-1]
     assert last.hold.held_s == pytest.approx(held, abs=0.11), name
     assert timer.state is HoldState.OUT
+
+
+@pytest.mark.parametrize(
+    "name, inputs, kinds",
+    [
+        ("held to the longest asked", [(True, True, 9), (False, True, 1)],
+         ["started", "target_met", "max_reached", "ended"]),
+        ("released in between", [(True, True, 6), (False, True, 1)],
+         ["started", "target_met", "ended"]),
+        ("each hold is told afresh", [(True, True, 9), (False, True, 1), (True, True, 9)],
+         ["started", "target_met", "max_reached", "ended"] * 2),
+        ("form lost: the clock stops short of it",
+         [(True, True, 6), (True, False, 5), (False, True, 1)],
+         ["started", "target_met", "ended"]),
+    ],
+)  # fmt: skip
+def test_hold_timer_says_when_the_longest_asked_is_reached(name, inputs, kinds):
+    _, events = run_hold(inputs, target_s=5.0, max_s=8.0)
+    assert [e.kind for e in events] == kinds, name
 
 
 @pytest.mark.parametrize(

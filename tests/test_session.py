@@ -491,6 +491,25 @@ def read_front_on(build):
     return seen
 
 
+def test_a_long_hold_is_told_its_target_and_its_longest_and_the_release_is_no_slip():
+    # Spine twist: hold 1-3 min. Held 185 s, then the knees come back over 2 s.
+    session = ExerciseSession(load_spec("spine_twist"))
+    twist, coming_back = twisted(0.75, shin=0.87), twisted(0.4, shin=0.9)
+    segments = [(knees_up, 2), (twist, 185), (coming_back, 2), (knees_up, 2)]
+    events, shown = {}, {}
+    for _, t, state in each_frame(session, segments):
+        for ev in state.events:
+            events.setdefault(ev.kind, (t, ev.message))
+        shown.setdefault(state.message, t)
+    assert events["target_met"][0] == pytest.approx(62.0, abs=0.5)  # 60 s held
+    assert events["target_met"][1] == "Time. Release slowly, or hold on up to 3 min."
+    assert shown["Target reached: release, or hold on up to 3 min"] == pytest.approx(62.0, abs=0.5)
+    assert events["max_reached"][0] == pytest.approx(182.0, abs=0.5)  # 180 s held
+    assert shown["3 min held: release now"] == pytest.approx(182.0, abs=0.5)
+    assert events["switch_side"][0] > 187.0
+    assert not [m for m in shown if m and m.startswith("Hold paused")]  # the release
+
+
 def test_spine_twist_checks_the_camera_view_before_counting_only():
     # Seen from above, a person lying ready is told where the camera goes...
     summary = play("spine_twist", [(read_front_on(knees_up), 4)]).summary()
