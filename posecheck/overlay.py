@@ -206,12 +206,10 @@ def _counts_lines(state: FrameState, spec: ExerciseSpec) -> list[str]:
     elif spec.has_sides:
         sets = spec.targets.sets
         suffix = f"/{sets}" if sets else ""
-        lines.append(
-            f"Left {state.holds_done['left']}{suffix}   Right {state.holds_done['right']}{suffix}"
-        )
+        done = state.sets_done  # holds that met the target
+        lines.append(f"Left {done['left']}{suffix}   Right {done['right']}{suffix}")
     else:
-        n = state.holds_done["left"] + state.holds_done["right"]
-        lines.append(f"Holds {n}")
+        lines.append(f"Holds {state.sets_done['total']}")
     return lines
 
 

@@ -175,9 +175,14 @@ def format_summary(report: dict) -> str:
             lines.append(f"    partial {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
     else:
         if reps["left"] is not None:
-            lines.append(f"  Holds: left {reps['left']}, right {reps['right']}")
+            held = f"  Holds: left {reps['left']}, right {reps['right']}"
         else:
-            lines.append(f"  Holds: {len(report['holds'])}")
+            held = f"  Holds: {len(report['holds'])}"
+        target = report["targets"].get("hold_s")
+        if target and report["holds"]:
+            met = sum(1 for h in report["holds"] if h["met"])
+            held += f" ({met} reached the {target:.0f} s target)"
+        lines.append(held)
         for h in report["holds"]:
             side = f"{h['side']}: " if h["side"] else ""
             target = ""

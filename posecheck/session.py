@@ -81,7 +81,7 @@ class SessionEvent:
     """Something that happened on a frame (for voice, the live loop and logs)."""
 
     kind: str  # setup_passed | rep_completed | rep_partial | hold_started | hold_ended |
-    #             target_met | max_reached | switch_side | cue_on | done
+    #             target_met | max_reached | hold_short | switch_side | cue_on | done
     t_s: float
     side: str | None = None
     message: str = ""
@@ -103,7 +103,8 @@ class FrameState:
     reps: dict[str, int | None]
     partial_reps: int
     hold: HoldStatus | None
-    holds_done: dict[str, int]
+    # holds that met the target (every hold where there is none): left, right and total
+    sets_done: dict[str, int]
     message: str | None
     events: tuple[SessionEvent, ...] = ()
     paused: bool = False
@@ -220,6 +221,7 @@ class ExerciseSession:
         self._flash_cue: tuple[ActiveCue, float] | None = None
         self._last_seen_s: float | None = None
         self._switch_to: str | None = None
+        self._all_done = False  # every side's sets met (said once)
         self._resolution_values: list[float] = []
         self._start_samples: list[dict[str, float]] = []
         self._start_ref: dict[str, float] | None = None
@@ -561,8 +563,9 @@ class ExerciseSession:
                     votes = self._hold_side_votes.most_common(1)
                     hs = votes[0][0] if votes else self._hold_side
                 running = self.hold_timer.state.value != "out"
+                waiting = spec.has_sides and not self._all_done
                 hold_status = HoldStatus(
-                    side=hs if running else (self._switch_to or side if spec.has_sides else None),
+                    side=hs if running else (self._switch_to or side if waiting else None),
                     elapsed_s=self.hold_timer.elapsed_s,
                     target_s=spec.targets.hold_s,
                     running=running,
@@ -606,7 +609,7 @@ class ExerciseSession:
             reps=self.rep_counts(),
             partial_reps=len(self.partials),
             hold=hold_status,
-            holds_done=self.holds_done(),
+            sets_done=self.sets_done(),
             message=message,
             events=tuple(events),
             paused=paused,
@@ -855,8 +858,7 @@ class ExerciseSession:
             met = bool(target is not None and ev.hold.held_s >= target - 0.05)
             self.holds.append((ev.hold, side, met))
             events.append(SessionEvent("hold_ended", ev.t_s, side, f"{ev.hold.held_s:.0f} s"))
-            if spec.has_sides:
-                self._after_side_hold(side, met, ev.t_s, events)
+            self._after_hold(side, ev.hold, met, ev.t_s, events)
             self._hold_side = None
         elif ev.kind == "discarded":
             self._hold_side = None
@@ -909,23 +911,37 @@ class ExerciseSession:
         trimmed = (start - hold.start_s) + (hold.end_s - end)
         return Hold(start, end, max(0.0, hold.held_s - trimmed))
 
-    def _after_side_hold(self, side: str, met: bool, t: float, events: list) -> None:
+    def _after_hold(self, side: str | None, hold: Hold, met: bool, t: float, events: list) -> None:
+        """What to do next: all done; the same again (released short of the target); or
+        switch sides."""
         spec = self.spec
-        done = self.holds_done()
-        sets = spec.targets.sets
-        word = "legs" if "leg" in (spec.summary + spec.name).lower() else "sides"
-        if sets and all(done[s] >= sets for s in SIDES):
-            events.append(SessionEvent("done", t, message="All sets done: well done"))
-            self._set_message("All sets done: well done", t)
+        target = spec.targets.hold_s
+        sets = spec.targets.sets or 1
+        done = self.sets_done()
+        word = "leg" if "leg" in (spec.summary + spec.name).lower() else "side"
+        sides = SIDES if spec.has_sides else ("total",)
+        if all(done[s] >= sets for s in sides):
+            if not self._all_done:
+                self._all_done, self._switch_to = True, None
+                if spec.targets.sets:
+                    text = "All sets done: well done"
+                else:
+                    text = f"Both {word}s done: well done" if spec.has_sides else "Well done"
+                events.append(SessionEvent("done", t, message=text))
+                self._set_message(text, t)
             return
-        switch = spec.sides.switch
-        if (switch == "after_each_hold" and met) or (
-            switch == "after_sets" and sets and done[side] >= sets
-        ):
+        if target and not met:
+            again = f"again with your {side} {word}" if spec.has_sides and side else "go again"
+            text = f"Released at {hold.held_s:.0f} s of {target:.0f}: {again}"
+            events.append(SessionEvent("hold_short", t, side, text))
+            self._set_message(text, t)
+            return
+        switch = spec.sides.switch if spec.has_sides else None
+        if switch == "after_each_hold" or (switch == "after_sets" and done[side] >= sets):
             other = other_side(side)
             self._switch_to = other
-            events.append(SessionEvent("switch_side", t, other, f"Switch {word}"))
-            self._set_message(f"Switch {word}: now your {other}", t)
+            events.append(SessionEvent("switch_side", t, other, f"Switch {word}s"))
+            self._set_message(f"Switch {word}s: now your {other}", t)
 
     def _current_cue(self, problems: list[tuple[str, str]], t: float) -> ActiveCue | None:
         if problems:
@@ -956,7 +972,18 @@ class ExerciseSession:
         return {"total": None, "left": None, "right": None}
 
     def holds_done(self) -> dict[str, int]:
+        """Holds per side, however long (what was done; the report's counts)."""
         return {s: sum(1 for _, side, _ in self.holds if side == s) for s in SIDES}
+
+    def sets_done(self) -> dict[str, int]:
+        """Holds that met the target (every hold where there is none), per side and in all:
+        what counts towards the sets, in the overlay and for "all sets done"."""
+        counted = [side for _, side, met in self.holds if met or not self.spec.targets.hold_s]
+        return {
+            "left": counted.count("left"),
+            "right": counted.count("right"),
+            "total": len(counted),
+        }
 
     def finish(self) -> None:
         """Close what is still open at the end of the video or session."""

@@ -127,6 +127,8 @@ class Coach:
                 sp.say(ev.message or "Switch sides", 1, "switch", now)
             elif ev.kind in ("target_met", "max_reached"):
                 sp.say(ev.message, 1, ev.kind, now)
+            elif ev.kind == "hold_short":
+                sp.say(ev.message, 2, ev.kind, now)
             elif ev.kind == "hold_started":
                 sp.say("Hold", 3, "hold", now)
             elif ev.kind == "rep_completed":

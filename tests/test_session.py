@@ -1,10 +1,13 @@
 """Sessions fed constructed pose sequences: setup, counting, cues, per-side holds."""
 
+import dataclasses
+
 import pytest
 from poses import all_fours, chain, knee_hug, supine, with_points
 
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import Landmark, other_side
+from posecheck.report import build_report, format_summary
 from posecheck.session import ExerciseSession, Stage
 from posecheck.spec import load_spec
 
@@ -811,6 +814,72 @@ def test_a_partial_reps_reason_is_shown_until_the_next_rep_reaches_the_top():
     assert "hips_higher" in after_partial  # the partial rep's reason is said once it ends
     at_top = [cue for name, cue in shown if name == "top"]
     assert at_top and at_top[-1] is None  # not while the next rep is held at the top
+
+
+def knee_to_chest_short(hold_s=3.0, sets=2):
+    """Knee to chest with a 3 s target, 2 sets a leg (the spec's 30 s x 3, shortened)."""
+    spec = load_spec("knee_to_chest")
+    return dataclasses.replace(
+        spec, targets=dataclasses.replace(spec.targets, hold_s=hold_s, sets=sets)
+    )
+
+
+def _hugs(*sides_and_seconds):
+    segments = [(lying, 1)]
+    for side, seconds in sides_and_seconds:
+        segments += [(hug(side), seconds), (lying, 2)]
+    return segments
+
+
+SETS_CASES = [
+    # name, holds (side, seconds), sets done at the end, what was said after the holds
+    (
+        "a hold short of the target is done again, not counted",
+        [("left", 1.8)],
+        {"left": 0, "right": 0},
+        ["Released at 2 s of 3: again with your left leg"],
+    ),
+    (
+        "a hold meeting it: switch legs",
+        [("left", 4)],
+        {"left": 1, "right": 0},
+        ["Switch legs: now your right"],
+    ),
+    (
+        "every set met: done, said once; an extra hold changes nothing",
+        [("left", 4), ("right", 4), ("left", 4), ("right", 4), ("left", 4)],
+        {"left": 3, "right": 2},
+        ["Switch legs: now your right", "Switch legs: now your left"]
+        + ["Switch legs: now your right", "All sets done: well done"],
+    ),
+]
+
+
+@pytest.mark.parametrize("name, holds, sets, said", SETS_CASES, ids=[c[0] for c in SETS_CASES])
+def test_sets_count_holds_that_meet_the_target(name, holds, sets, said):
+    session = ExerciseSession(knee_to_chest_short())
+    states = [state for _, _, state in each_frame(session, _hugs(*holds))]
+    after = [st.message for st in states if {ev.kind for ev in st.events} & AFTER_A_HOLD]
+    assert after == said
+    assert {k: states[-1].sets_done[k] for k in ("left", "right")} == sets
+    assert session.summary()["reps"]["total"] == len(holds)  # every hold is reported
+    if "All sets done: well done" in said:
+        assert states[-1].hold.side is None  # no "next: LEFT" once all is done
+
+
+AFTER_A_HOLD = {"hold_short", "switch_side", "done"}
+
+
+def test_the_printed_summary_says_how_many_holds_met_the_target():
+    session = ExerciseSession(knee_to_chest_short())
+    for _ in each_frame(session, _hugs(("left", 4), ("left", 1.8))):
+        pass
+    session.finish()
+    report = build_report(
+        session, video="x.mp4", partial=False, duration_s=session.last_t, video_fps=30.0,
+        frame_size=(640, 480), frames=session.frames, model="fake", elapsed_s=1.0,
+    )  # fmt: skip
+    assert "  Holds: left 2, right 0 (1 reached the 3 s target)\n" in format_summary(report)
 
 
 def test_a_paused_hold_says_how_to_go_on():
