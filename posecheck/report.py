@@ -85,8 +85,17 @@ def build_report(
 
 
 def write_report(report: dict, path: str | Path) -> Path:
-    """Write ``report`` as JSON, atomically (a half-written report never replaces a good one)."""
+    """Write ``report`` as JSON, atomically (a half-written report never replaces a good one).
+
+    A symbolic link is written through (its target is replaced); something that is not a
+    file, such as ``/dev/stdout``, is written to as it is."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a device or a pipe: never replaced
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+        return path
+    path = path.resolve() if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:

@@ -3,8 +3,10 @@
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import cv2
@@ -15,7 +17,7 @@ from posecheck.analyze import analyze_video
 from posecheck.cli import main
 from posecheck.frame import PoseFrame
 from posecheck.pose import PoseOptions
-from posecheck.report import output_path
+from posecheck.report import output_path, write_report
 from posecheck.stopping import frame_step, stop_signals
 
 
@@ -155,6 +157,24 @@ def test_an_output_that_cannot_be_written_fails_before_the_run(
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("posecheck: error:") and says in err
     assert sorted(tmp_path.iterdir()) == before  # nothing analysed, nothing written
+
+
+def test_a_report_is_written_through_a_link_and_into_a_pipe(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_report({"reps": 3}, link)
+    assert link.is_symlink() and json.loads(real.read_text()) == {"reps": 3}
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    write_report({"reps": 4}, fifo)
+    reader.join(timeout=10)
+    assert json.loads(got[0]) == {"reps": 4} and stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_outputs_go_into_a_folder_given_for_them(tmp_path, blank_video, capsys):
