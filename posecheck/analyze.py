@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +18,7 @@ import numpy as np
 from posecheck.frame import PoseFrame
 from posecheck.overlay import OverlayStyle, annotate
 from posecheck.pose import Opening, PoseEstimator, read_backwards
-from posecheck.report import build_report
+from posecheck.report import build_report, publish
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import LOOK_BACK, LookBack, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
@@ -25,15 +27,25 @@ from posecheck.stopping import frame_step
 
 
 class VideoSink:
-    """Writes frames to an mp4 file on a background thread (encoding overlaps the rest)."""
+    """Writes frames to an mp4 file on a background thread (encoding overlaps the rest).
+
+    The frames go to a hidden part file beside ``path``, renamed to ``path`` on close: a
+    video being written never stands in for a finished one, and two runs given the same
+    name each leave a whole video (the last one closed) rather than one garbled file."""
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int], queue_size: int = 16):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, part = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}"
+        )
+        os.close(fd)  # the name is reserved; the writer opens it anew
+        self._part = Path(part)
         self._writer = cv2.VideoWriter(
-            str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), fps if fps > 0 else 30.0, size
+            str(self._part), cv2.VideoWriter_fourcc(*"mp4v"), fps if fps > 0 else 30.0, size
         )
         if not self._writer.isOpened():
+            self._part.unlink(missing_ok=True)
             raise ValueError(f"cannot write a video to {self.path} (is the folder writable?)")
         self.size = size
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
@@ -57,6 +69,8 @@ class VideoSink:
             self._queue.put(None)
             self._thread.join()
         self._writer.release()
+        if self._part.exists():
+            publish(self._part, self.path)
 
     def __enter__(self) -> VideoSink:
         return self

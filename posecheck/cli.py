@@ -19,6 +19,14 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 
+def _output_stem(video: str, exercise_id: str) -> str:
+    """The video's name, with the exercise added unless the name says it already: one
+    recording analysed as two exercises gives two reports, not one overwritten."""
+    stem = Path(video).stem
+    plain = stem.lower().replace("-", "_").replace(" ", "_")
+    return stem if exercise_id in plain else f"{stem}_{exercise_id}"
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.analyze import analyze_video, print_progress
     from posecheck.report import (
@@ -31,7 +39,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.spec import load_spec
 
     spec = load_spec(args.exercise)  # fail on a bad id or output before opening anything
-    stem = Path(args.video).stem
+    stem = _output_stem(args.video, spec.id)
     out = None
     if not args.no_video:
         out = output_path(
@@ -145,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         "-o",
         help="annotated video (.mp4) or a folder for it (default: NAME_annotated.mp4 in the "
-        "current folder)",
+        "current folder; NAME is the video's, with the exercise added if it is not in it)",
     )
     a.add_argument(
         "--report",

@@ -84,6 +84,15 @@ def build_report(
     return report
 
 
+def publish(part: str | Path, path: str | Path) -> None:
+    """Put a finished temporary file in place: readable as any file written (mkstemp makes
+    it private), and renamed over ``path`` in one step."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(part, 0o666 & ~umask)
+    os.replace(part, path)
+
+
 def write_report(report: dict, path: str | Path) -> Path:
     """Write ``report`` as JSON, atomically (a half-written report never replaces a good one).
 
@@ -102,10 +111,7 @@ def write_report(report: dict, path: str | Path) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)
             f.write("\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as any file written (mkstemp makes it private)
-        os.replace(tmp, path)
+        publish(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

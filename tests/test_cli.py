@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from posecheck.analyze import analyze_video
-from posecheck.cli import main
+from posecheck.cli import _output_stem, main
 from posecheck.frame import PoseFrame
 from posecheck.pose import PoseOptions
 from posecheck.report import output_path, write_report
@@ -140,6 +140,19 @@ def test_where_an_output_goes(given, made, expected, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
+    "video, exercise, stem",
+    [
+        ("monday.mp4", "bridge", "monday_bridge"),
+        ("bridge.mp4", "bridge", "bridge"),  # the name says it already
+        ("clips/Knee-to-Chest 2.mov", "knee_to_chest", "Knee-to-Chest 2"),
+        ("pelvic_tilt.mp4", "bridge", "pelvic_tilt_bridge"),  # one clip, two exercises
+    ],
+)
+def test_default_output_names(video, exercise, stem):
+    assert _output_stem(video, exercise) == stem
+
+
+@pytest.mark.parametrize(
     "argv, says",
     [
         (["--out", "out"], "--out out: end the file name in .mp4"),
@@ -185,9 +198,10 @@ def test_outputs_go_into_a_folder_given_for_them(tmp_path, blank_video, capsys):
         ]
     )  # fmt: skip
     assert rc == 0
-    assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == ["blank_annotated.mp4"]
-    report = json.loads((tmp_path / "reports" / "blank_report.json").read_text())
-    assert report["annotated_video"] == str(tmp_path / "videos" / "blank_annotated.mp4")
+    videos = sorted(p.name for p in (tmp_path / "videos").iterdir())
+    assert videos == ["blank_bridge_annotated.mp4"]
+    report = json.loads((tmp_path / "reports" / "blank_bridge_report.json").read_text())
+    assert report["annotated_video"] == str(tmp_path / "videos" / "blank_bridge_annotated.mp4")
 
 
 class NobodyEstimator:

@@ -10,6 +10,7 @@ import pytest
 from poses import knee_hug, supine, with_points
 from test_cli import write_video
 
+from posecheck.analyze import VideoSink
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import Landmark
 from posecheck.overlay import (
@@ -345,3 +346,33 @@ def test_opening_read_backwards_is_joined_where_the_readings_agree(
         if want.present:
             assert np.allclose(got.xy, want.xy), name
     assert until == (None if taken_until is None else pytest.approx(taken_until)), name
+
+
+def _frames_in(path) -> int:
+    cap, n = cv2.VideoCapture(str(path)), 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+def test_two_runs_writing_one_video_name_leave_a_whole_video(tmp_path):
+    out = tmp_path / "clip_annotated.mp4"
+    first, second = VideoSink(out, 30.0, (160, 120)), VideoSink(out, 30.0, (160, 120))
+    for i in range(40):  # both at once, as two analyses of one clip in one folder
+        first.write(np.full((120, 160, 3), 3 * i, np.uint8))
+        if i % 2:
+            second.write(np.full((120, 160, 3), 250 - 3 * i, np.uint8))
+        assert not out.exists()  # nothing there until a video is whole
+    first.close()
+    assert _frames_in(out) == 40
+    second.close()
+    assert _frames_in(out) == 20
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no part files left
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()  # readable as any file written
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
