@@ -436,10 +436,13 @@ def load_spec(exercise_id: str, directory: Path | None = None) -> ExerciseSpec:
         ValueError: unknown id (with the valid ids), or a malformed spec.
     """
     directory = directory or specs_dir()
-    path = directory / f"{exercise_id}.yaml"
-    if not path.is_file():
+    # "Knee to chest", "knee-to-chest", "Child's pose", "BRIDGE": as the ids are written
+    wanted = re.sub(r"'s\b|'", "", exercise_id.strip().lower())
+    wanted = re.sub(r"[\s-]+", "_", wanted)
+    path = directory / f"{wanted}.yaml"
+    if not re.fullmatch(r"\w+", wanted) or not path.is_file():
         ids = spec_ids(directory)
-        close = difflib.get_close_matches(exercise_id, ids, n=1)
+        close = difflib.get_close_matches(wanted, ids, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
         raise ValueError(f"unknown exercise {exercise_id!r}; {hint}valid ids: {', '.join(ids)}")
     return load_spec_file(path)

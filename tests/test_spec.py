@@ -35,6 +35,28 @@ def test_unknown_exercise_lists_the_valid_ids():
     assert "bridge" in spec_ids()
 
 
+@pytest.mark.parametrize(
+    "given, loads",
+    [
+        ("knee_to_chest", "knee_to_chest"),
+        ("Knee to chest", "knee_to_chest"),
+        ("knee-to-chest", "knee_to_chest"),
+        ("KNEE_TO_CHEST", "knee_to_chest"),
+        (" Bridge ", "bridge"),
+        ("Child's pose", "child_pose"),
+        ("cat cow", "cat_cow"),
+        ("chld pose", None),  # suggested
+        ("../exercise_specs/bridge", None),  # ids, not paths
+    ],
+)
+def test_an_exercise_is_named_as_a_person_writes_it(given, loads):
+    if loads:
+        assert load_spec(given).id == loads
+    else:
+        with pytest.raises(ValueError, match="unknown exercise"):
+            load_spec(given)
+
+
 def _with(path_keys, value):
     data = yaml.safe_load(yaml.safe_dump(BRIDGE))
     node = data
