@@ -147,6 +147,21 @@ def share(part: int, whole: int) -> str:
     return f"{min(pct, 99.9):.1f}%" if pct > 50 else f"{max(pct, 0.1):.1f}%"
 
 
+def _gaps_while_counting(report: dict, min_s: float = 1.0) -> list[dict]:
+    """Setup problems after counting started (nobody in view, out of frame) that lasted
+    ``min_s`` or more: the times a missing rep or hold may be explained by."""
+    passed = report["setup"].get("passed_at_s")
+    if passed is None:
+        return []
+    end = report["duration_s"]
+    return [
+        e
+        for e in report.get("setup_messages", [])
+        if e["start_s"] >= passed
+        and (e["end_s"] if e["end_s"] is not None else end) - e["start_s"] >= min_s
+    ]
+
+
 def format_summary(report: dict) -> str:
     """A readable summary of a report, for the terminal."""
     lines = []
@@ -215,6 +230,12 @@ def format_summary(report: dict) -> str:
             lines.append(f"    {_t(c['start_s'])}-{end_text} s  {c['message']}")
     else:
         lines.append("  Form cues: none")
+    gaps = _gaps_while_counting(report)
+    if gaps:
+        lines.append("  Counting paused:")
+        for g in gaps:
+            end_text = _t(g["end_s"]) if g["end_s"] is not None else "end"
+            lines.append(f"    {_t(g['start_s'])}-{end_text} s  {g['message']}")
     res = report.get("resolution")
     if res and not res["resolvable"]:
         lines.append(f"  Could not tell the movement from jitter: {res['message']}")

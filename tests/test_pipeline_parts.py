@@ -21,7 +21,7 @@ from posecheck.overlay import (
     draw_status,
     ring_text,
 )
-from posecheck.report import merged_cues, share, write_report
+from posecheck.report import _gaps_while_counting, merged_cues, share, write_report
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import (
     LookBack,
@@ -376,3 +376,22 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _msg(start, end, text="Step into the picture: nobody is in view"):
+    return {"id": "no_person", "message": text, "start_s": start, "end_s": end}
+
+
+@pytest.mark.parametrize(
+    "passed_at, messages, listed",
+    [
+        (0.3, [_msg(5.0, 9.0)], [(5.0, 9.0)]),  # nobody in view mid-session
+        (0.3, [_msg(0.0, 0.3), _msg(5.0, 9.0)], [(5.0, 9.0)]),  # not the setup itself
+        (0.3, [_msg(5.0, 5.5)], []),  # a moment is not worth a line
+        (0.3, [_msg(14.0, None)], [(14.0, None)]),  # gone at the end (16 s)
+        (None, [_msg(0.0, 16.0)], []),  # never counted: said otherwise
+    ],
+)
+def test_the_summary_lists_where_counting_paused(passed_at, messages, listed):
+    report = {"setup": {"passed_at_s": passed_at}, "setup_messages": messages, "duration_s": 16}
+    assert [(g["start_s"], g["end_s"]) for g in _gaps_while_counting(report)] == listed
