@@ -50,6 +50,9 @@ class SessionSettings:
         setup_clear_s: a setup message stays this long after its problem is fixed.
         lost_s: counting shows "paused" after the needed landmarks are lost this long.
         message_s: how long a one-off message ("Switch legs", a rep cue) stays up.
+        released_s: after a hold that met its target, coming out of it is the release:
+            cues for getting into the position ("pull your knee closer") stay quiet
+            until it has ended and this long after.
     """
 
     visibility: Visibility = field(default_factory=Visibility)
@@ -58,6 +61,7 @@ class SessionSettings:
     setup_clear_s: float = 0.3
     lost_s: float = 0.5
     message_s: float = 3.0
+    released_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,7 @@ class ExerciseSession:
         self._last_seen_s: float | None = None
         self._switch_to: str | None = None
         self._all_done = False  # every side's sets met (said once)
+        self._hold_ended_t: float | None = None
         self._resolution_values: list[float] = []
         self._start_samples: list[dict[str, float]] = []
         self._start_ref: dict[str, float] | None = None
@@ -692,6 +697,16 @@ class ExerciseSession:
             self._last_out_t = t
         return self._last_out_t is not None and t - self._last_out_t < REQUIRE_SETTLE_S
 
+    def _released(self, t: float) -> bool:
+        """Coming out of a hold that met its target (see ``SessionSettings.released_s``)."""
+        timer = self.hold_timer
+        if not timer.target_met:  # the running or last hold
+            return False
+        if timer.state.value != "out":  # in its grace, or paused
+            return True
+        ended = self._hold_ended_t
+        return ended is not None and t - ended < self.settings.released_s
+
     def _count(
         self,
         values: MeasureValues,
@@ -711,8 +726,9 @@ class ExerciseSession:
         elif self.hold_timer is not None:
             # In the grace after leaving the position, hold cues are off.
             phase = "holding" if self.hold_timer.state.value == "holding" else "out"
+        released = phase == "out" and self._released(t)
         for cue in spec.cues:
-            in_phase = not cue.phases or phase in cue.phases
+            in_phase = not cue.phases or (phase in cue.phases and not released)
             # Unknown while the pose cannot be read; off outside the cue's phases.
             cond = (values.test(cue.when) if in_phase else False) if cues_usable else None
             for ev in self._track(
@@ -858,6 +874,7 @@ class ExerciseSession:
             met = bool(target is not None and ev.hold.held_s >= target - 0.05)
             self.holds.append((ev.hold, side, met))
             events.append(SessionEvent("hold_ended", ev.t_s, side, f"{ev.hold.held_s:.0f} s"))
+            self._hold_ended_t = ev.t_s
             self._after_hold(side, ev.hold, met, ev.t_s, events)
             self._hold_side = None
         elif ev.kind == "discarded":

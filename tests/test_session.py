@@ -870,6 +870,24 @@ def test_sets_count_holds_that_meet_the_target(name, holds, sets, said):
 AFTER_A_HOLD = {"hold_short", "switch_side", "done"}
 
 
+RELEASE_CASES = [
+    # name, segments, is "pull your knee closer" said
+    ("knee not drawn in far enough", [(lying, 1), (hug("left", hip_deg=95), 3), (lying, 1)], True),
+    ("coming out slowly after the target", [(lying, 1), (hug("left"), 4), (hug("left", hip_deg=95), 3), (lying, 1)], False),
+    ("coming out short of the target", [(lying, 1), (hug("left"), 2), (hug("left", hip_deg=95), 3), (lying, 1)], True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name, segments, said", RELEASE_CASES, ids=[c[0] for c in RELEASE_CASES])
+def test_the_release_after_a_hold_is_not_coached_as_getting_in(name, segments, said):
+    session = ExerciseSession(knee_to_chest_short())
+    for _ in each_frame(session, segments):
+        pass
+    session.finish()
+    cues = {c["id"] for c in session.summary()["cues"]}
+    assert ("pull_knee_closer" in cues) is said
+
+
 def test_the_printed_summary_says_how_many_holds_met_the_target():
     session = ExerciseSession(knee_to_chest_short())
     for _ in each_frame(session, _hugs(("left", 4), ("left", 1.8))):
