@@ -126,22 +126,19 @@ def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndar
     return img
 
 
-def _key_help(image: np.ndarray, style: OverlayStyle, muted: bool, mirrored: bool) -> None:
+def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
+    """The keys, on a strip of their own under the picture (nothing of it is covered)."""
     h, w = image.shape[:2]
     u = max(h, 360) / 720.0
     text = KEYS + ("   [muted]" if muted else "") + ("   [mirrored]" if mirrored else "")
     size = 0.5 * u
     tw, th, _ = _text_size(text, size, 1)
-    cv2.putText(
-        image,
-        text,
-        (int(w - tw - 10 * u), int(h - 8 * u)),
-        FONT,
-        size,
-        (230, 230, 230),
-        1,
-        cv2.LINE_AA,
-    )
+    size *= min(1.0, (w - 20 * u) / tw)  # fits the width
+    tw, th, _ = _text_size(text, size, 1)
+    strip = np.full((int(th + 16 * u), w, 3), 30, np.uint8)
+    org = (int((w - tw) / 2), int(strip.shape[0] - 8 * u))
+    cv2.putText(strip, text, org, FONT, size, (230, 230, 230), 1, cv2.LINE_AA)
+    return np.vstack([image, strip])
 
 
 def run_live(args: argparse.Namespace) -> int:
@@ -245,11 +242,10 @@ def run_live(args: argparse.Namespace) -> int:
                         if any(e.kind == "done" for e in state.events) and args.routine:
                             ex.done = True
                         stats.processed += 1
-                    if window:
-                        _key_help(shown, style, speaker.muted, mirror)
                     if sink is not None:
-                        sink.write(shown)
+                        sink.write(shown)  # the session as annotated, without the key help
                     if window:
+                        shown = _key_help(shown, speaker.muted, mirror)
                         if shown.shape[1] < 1280:  # large enough to read from the floor
                             k = 1280 / shown.shape[1]
                             shown = cv2.resize(
