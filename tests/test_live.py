@@ -130,7 +130,11 @@ def test_kill_stops_like_ctrl_c_with_the_report_and_a_playable_recording(tmp_pat
     )
     try:
         deadline = time.monotonic() + 120
-        while not recording.exists() and proc.poll() is None and time.monotonic() < deadline:
+
+        def recording_begun() -> bool:  # written to a part file, named rec.mp4 once closed
+            return any(tmp_path.glob(".rec.*.part.mp4"))
+
+        while not recording_begun() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)  # the recording is opened once the run has begun
         time.sleep(2.0)
         proc.terminate()  # SIGTERM, as kill and timeout send
