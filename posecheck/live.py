@@ -303,7 +303,7 @@ def run_live(args: argparse.Namespace) -> int:
     for r in reports:
         r["partial"] = interrupted
         r["live_stats"] = live
-    report = reports[0] if len(reports) == 1 else {"routine": reports, "live_stats": live}
+    report = {"routine": reports, "live_stats": live} if args.routine else reports[0]
     write_report(report, report_path)
     if snapshot and last_shown is not None:
         snapshot.parent.mkdir(parents=True, exist_ok=True)

@@ -71,6 +71,18 @@ def test_live_loop_headless_counts_like_the_truth(tmp_path):
     assert report["schema"] == 1 and "cues" in report and "setup" in report
 
 
+def test_a_routine_stopped_in_its_first_exercise_still_reports_as_a_routine(tmp_path):
+    report_path = tmp_path / "routine.json"
+    args = live_args(
+        routine=True, camera=SAMPLES / "cat_cow.mp4", headless=True, mute=True,
+        report=report_path, max_seconds=3,
+    )  # fmt: skip
+    assert run_live(args) == 0
+    report = json.loads(report_path.read_text())
+    assert [r["exercise"] for r in report["routine"]] == ["cat_cow"]
+    assert report["live_stats"]["frames_processed"] > 0
+
+
 def _live(*args: str) -> list[str]:
     """The command line of ``posecheck live -e bridge`` with ``args``, as a user runs it."""
     return [sys.executable, "-m", "posecheck.cli", "live", "-e", "bridge", *args]
