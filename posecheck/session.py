@@ -988,6 +988,13 @@ class ExerciseSession:
             return {"total": done["left"] + done["right"], **done}
         return {"total": None, "left": None, "right": None}
 
+    def _never_started(self) -> str:
+        seen = self.last_t - self.first_t if self.first_t is not None else 0.0
+        needed = self.settings.view_window_s + self.spec.start.hold_s
+        if seen < needed:  # the view and the position are judged over this long
+            return f"The video is too short ({seen:.1f} s) to check the starting position"
+        return "The starting position was never reached: " + self.spec.start.message
+
     def holds_done(self) -> dict[str, int]:
         """Holds per side, however long (what was done; the report's counts)."""
         return {s: sum(1 for _, side, _ in self.holds if side == s) for s in SIDES}
@@ -1039,9 +1046,7 @@ class ExerciseSession:
                 "passed_at_s": None
                 if self.setup_passed_s is None
                 else round(self.setup_passed_s, 3),
-                "message": None
-                if self.setup_passed_s is not None
-                else ("The starting position was never reached: " + spec.start.message),
+                "message": None if self.setup_passed_s is not None else self._never_started(),
             },
             "reps": self.rep_counts(),
             "rep_list": [

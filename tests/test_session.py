@@ -162,6 +162,18 @@ def test_bridge_never_starts_counting_from_the_wrong_position():
     assert "never reached" in summary["setup"]["message"]
 
 
+@pytest.mark.parametrize(
+    "seconds, says",
+    [
+        (0.2, "The video is too short (0.2 s) to check the starting position"),
+        (3.0, "The starting position was never reached: Lie on your back"),
+    ],
+)
+def test_a_clip_too_short_to_judge_says_so(seconds, says):
+    summary = play("bridge", [(face_down, seconds + 1 / FPS)]).summary()
+    assert summary["setup"]["message"].startswith(says)
+
+
 def face_down(t):
     """The supine rest pose with the face turned to the floor, as when lying on the front."""
     pose = rest(t)
