@@ -228,48 +228,33 @@ def test_bad_hold_pause_gives_its_message(tmp_path: Path, key, value, message):
 
 
 @pytest.mark.parametrize(
-    "view_checked, expected, message",
+    "key, value, attribute, expected, message",
     [
-        (None, "throughout", None),
-        ("at_start", "at_start", None),
-        ("at start", None, r"view_checked='at start': allowed values are throughout, at_start"),
+        ("view_checked", None, "view_checked", "throughout", None),  # the default
+        ("view_checked", "at_start", "view_checked", "at_start", None),
+        ("view_checked", "at start", None, None,
+         r"view_checked='at start': allowed values are throughout, at_start"),
+        # the default: the smoother follows a leg handed across
+        ("smoothing", None, "follow_swapped_legs", True, None),
+        ("smoothing", {"swapped_legs": "follow"}, "follow_swapped_legs", True, None),
+        ("smoothing", {"swapped_legs": "average"}, "follow_swapped_legs", False, None),
+        ("smoothing", {"swapped_legs": "blend"}, None, None,
+         r"swapped_legs='blend': allowed values are follow"),
+        ("smoothing", {"swaped_legs": "average"}, None, None, r"did you mean 'swapped_legs'\?"),
     ],
-)
-def test_when_the_view_is_checked(tmp_path: Path, view_checked, expected, message):
+)  # fmt: skip
+def test_options_of_the_whole_spec(tmp_path: Path, key, value, attribute, expected, message):
     data = yaml.safe_load(yaml.safe_dump(KNEE))
-    if view_checked is not None:
-        data["view_checked"] = view_checked
+    data.pop(key, None)
+    if value is not None:
+        data[key] = value
     path = tmp_path / "knee_to_chest.yaml"
     path.write_text(yaml.safe_dump(data))
     if message:
         with pytest.raises(SpecError, match=message):
             load_spec_file(path)
     else:
-        assert load_spec_file(path).view_checked == expected
-
-
-@pytest.mark.parametrize(
-    "smoothing, follows, message",
-    [
-        (None, True, None),  # the default: the smoother follows a leg handed across
-        ({"swapped_legs": "follow"}, True, None),
-        ({"swapped_legs": "average"}, False, None),
-        ({"swapped_legs": "blend"}, None, r"swapped_legs='blend': allowed values are follow"),
-        ({"swaped_legs": "average"}, None, r"did you mean 'swapped_legs'\?"),
-    ],
-)
-def test_smoothing_of_swapped_legs(tmp_path: Path, smoothing, follows, message):
-    data = yaml.safe_load(yaml.safe_dump(KNEE))
-    data.pop("smoothing", None)
-    if smoothing is not None:
-        data["smoothing"] = smoothing
-    path = tmp_path / "knee_to_chest.yaml"
-    path.write_text(yaml.safe_dump(data))
-    if message:
-        with pytest.raises(SpecError, match=message):
-            load_spec_file(path)
-    else:
-        assert load_spec_file(path).follow_swapped_legs is follows
+        assert getattr(load_spec_file(path), attribute) == expected
 
 
 @pytest.mark.parametrize(
