@@ -35,9 +35,13 @@ class VideoSink:
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int], queue_size: int = 16):
         self.path = Path(path)
+        if self.path.is_symlink():  # written through, as reports are
+            self.path = self.path.resolve()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, part = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}"
+            dir=self.path.parent,
+            prefix=f".{self.path.stem[:40]}.",
+            suffix=f".part{self.path.suffix}",
         )
         os.close(fd)  # the name is reserved; the writer opens it anew
         self._part = Path(part)
@@ -64,13 +68,18 @@ class VideoSink:
             frame = cv2.resize(frame, self.size)
         self._queue.put(frame)
 
-    def close(self) -> None:
+    def close(self, keep: bool = True) -> None:
+        """Finish the video and put it in place; ``keep`` False drops it (a failed run)."""
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
         self._writer.release()
-        if self._part.exists():
+        if not self._part.exists():
+            return
+        if keep:
             publish(self._part, self.path)
+        else:
+            self._part.unlink()
 
     def __enter__(self) -> VideoSink:
         return self
@@ -179,6 +188,7 @@ def analyze_video(
     last_t = 0.0
     precomputed = poses is not None
     opening: list[PoseFrame] = []
+    failed = True  # until the frames are all read, or the user stops the run
     try:
         if not precomputed and lookback is not None:
             opening, partial = _read_opening(source, estimator, lookback, tick)
@@ -203,11 +213,12 @@ def analyze_video(
                 if frames > len(opening):  # the opening's frames were counted as they were read
                     tick(frames)
         tick.finish(frames)
+        failed = False
     except KeyboardInterrupt:
-        partial = True
+        partial, failed = True, False
     finally:
         if sink is not None:
-            sink.close()
+            sink.close(keep=not failed)  # a run that failed leaves no half video in place
         if own_estimator:
             estimator.close()
     elapsed = time.perf_counter() - started
@@ -235,8 +246,11 @@ def print_progress(p: Progress) -> None:
     total = f"/{p.total}" if p.total else ""
     pct = f" {100 * p.done / p.total:3.0f}%" if p.total else ""
     text = f"analysing:{pct} frame {p.done}{total} at {p.fps:.1f} fps"
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + text + "   ")
-    elif p.final or p.done % max(1, int(10 * max(p.fps, 1))) < max(1, int(p.fps)):
-        sys.stderr.write(text + "\n")
-    sys.stderr.flush()
+    try:
+        if sys.stderr.isatty():
+            sys.stderr.write("\r" + text + "   ")
+        elif p.final or p.done % max(1, int(10 * max(p.fps, 1))) < max(1, int(p.fps)):
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # nobody reads it any more: the run goes on
+        pass

@@ -43,9 +43,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     out = None
     if not args.no_video:
         out = output_path(
-            args.out, f"{stem}_annotated.mp4", option="--out", suffixes=VIDEO_SUFFIXES
+            args.out,
+            f"{stem}_annotated.mp4",
+            option="--out",
+            suffixes=VIDEO_SUFFIXES,
+            not_over=args.video,
         )
-    report_path = output_path(args.report, f"{stem}_report.json", option="--report")
+    report_path = output_path(
+        args.report, f"{stem}_report.json", option="--report", not_over=args.video
+    )
     report = analyze_video(
         args.video,
         spec,

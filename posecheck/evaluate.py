@@ -298,6 +298,7 @@ def evaluate_folder(
 ) -> list[ClipScore]:
     clips = load_clips(folder)
     if exercise:
+        exercise = load_spec(exercise).id  # as a person writes it; unknown: an error
         clips = [c for c in clips if (c.get("exercise") or c.get("ask_as")) == exercise]
     scores = []
     specs: dict[str, ExerciseSpec] = {}

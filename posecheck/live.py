@@ -147,11 +147,18 @@ def run_live(args: argparse.Namespace) -> int:
     ids = list(ROUTINE) if args.routine else [args.exercise]
     specs = [load_spec(i) for i in ids]
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
-    report_path = output_path(args.report, f"live_report_{stamp}.json", option="--report")
+    played = None if str(args.camera).isdigit() else args.camera  # a file played as a camera
+    report_path = output_path(
+        args.report, f"live_report_{stamp}.json", option="--report", not_over=played
+    )
     record = snapshot = None
     if args.record:
         record = output_path(
-            args.record, f"live_{stamp}.mp4", option="--record", suffixes=VIDEO_SUFFIXES
+            args.record,
+            f"live_{stamp}.mp4",
+            option="--record",
+            suffixes=VIDEO_SUFFIXES,
+            not_over=played,
         )
     if args.snapshot:
         snapshot = output_path(

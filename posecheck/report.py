@@ -17,11 +17,17 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def output_path(
-    given: str | None, default_name: str, *, option: str, suffixes: tuple[str, ...] = ()
+    given: str | None,
+    default_name: str,
+    *,
+    option: str,
+    suffixes: tuple[str, ...] = (),
+    not_over: str | Path | None = None,
 ) -> Path:
     """Where an output goes: ``given`` as a file name; ``default_name`` inside ``given`` when
     that is a folder (one that exists, or any name ending in a slash); ``default_name`` in
-    the current folder when nothing is given.
+    the current folder when nothing is given. ``not_over``: a file the output must never
+    replace (the video being analysed).
 
     Checked before any work starts, so a name that cannot be written fails at once and
     not after a long video or a whole live session."""
@@ -35,7 +41,15 @@ def output_path(
         raise ValueError(
             f"{option} {given}: end the file name in {' or '.join(suffixes)}, or give a folder"
         )
-    folder = path.parent.absolute()
+    over_input = not_over is not None and path.exists() and Path(not_over).exists()
+    if over_input and os.path.samefile(path, not_over):
+        raise ValueError(f"{option} {given}: that is the input video")
+    if path.exists() and not path.is_file():  # a device or a pipe: written to as it is
+        if not os.access(path, os.W_OK):
+            raise PermissionError(f"{option} {given}: cannot write to it")
+        return path
+    target = path.resolve() if path.is_symlink() else path  # written through
+    folder = target.parent.absolute()
     while not folder.exists():  # made when the output is written
         folder = folder.parent
     if not folder.is_dir():

@@ -85,7 +85,8 @@ class SessionEvent:
     """Something that happened on a frame (for voice, the live loop and logs)."""
 
     kind: str  # setup_passed | rep_completed | rep_partial | hold_started | hold_ended |
-    #             target_met | max_reached | hold_short | switch_side | cue_on | done
+    #             target_met | max_reached | hold_short | switch_side | same_side |
+    #             cue_on | done
     t_s: float
     side: str | None = None
     message: str = ""
@@ -871,7 +872,10 @@ class ExerciseSession:
             if spec.has_sides and self._hold_side_votes:
                 side = self._hold_side_votes.most_common(1)[0][0]
             target = spec.targets.hold_s
-            met = bool(target is not None and ev.hold.held_s >= target - 0.05)
+            # met when "Target reached" was said (timed untrimmed, as the person saw it),
+            # or when the time held, trimmed of the way in and out, still reaches it
+            said = self.hold_timer.target_met
+            met = bool(target is not None and (said or ev.hold.held_s >= target - 0.05))
             self.holds.append((ev.hold, side, met))
             events.append(SessionEvent("hold_ended", ev.t_s, side, f"{ev.hold.held_s:.0f} s"))
             self._hold_ended_t = ev.t_s
@@ -949,13 +953,20 @@ class ExerciseSession:
             return
         if target and not met:
             again = f"again with your {side} {word}" if spec.has_sides and side else "go again"
-            text = f"Released at {hold.held_s:.0f} s of {target:.0f}: {again}"
+            held = f"{hold.held_s:.0f}"
+            if float(held) >= target:  # never "30 s of 30" for 29.9
+                held = f"{math.floor(hold.held_s * 10) / 10:.1f}"
+            text = f"Released at {held} s of {target:.0f}: {again}"
             events.append(SessionEvent("hold_short", t, side, text))
             self._set_message(text, t)
             return
         switch = spec.sides.switch if spec.has_sides else None
-        if switch == "after_each_hold" or (switch == "after_sets" and done[side] >= sets):
-            other = other_side(side)
+        other = other_side(side) if side else None
+        if switch == "after_each_hold" and done[other] >= sets:  # the other side is done
+            self._switch_to = side
+            events.append(SessionEvent("same_side", t, side, f"Again with your {side} {word}"))
+            self._set_message(f"Again with your {side} {word}: the {other} is done", t)
+        elif switch == "after_each_hold" or (switch == "after_sets" and done[side] >= sets):
             self._switch_to = other
             events.append(SessionEvent("switch_side", t, other, f"Switch {word}s"))
             self._set_message(f"Switch {word}s: now your {other}", t)

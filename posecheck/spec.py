@@ -429,6 +429,13 @@ def spec_ids(directory: Path | None = None) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.yaml"))
 
 
+def normalize_id(name: str) -> str:
+    """An exercise as a person writes it, as the ids are written: "Knee to chest",
+    "knee-to-chest", "Child's pose" (any apostrophe), "Cat–cow" (any dash), "BRIDGE"."""
+    name = re.sub(r"['\u2018\u2019`]s\b|['\u2018\u2019`]", "", name.strip().lower())
+    return re.sub(r"[\s\-\u2010-\u2015]+", "_", name)
+
+
 def load_spec(exercise_id: str, directory: Path | None = None) -> ExerciseSpec:
     """Load ``exercise_specs/<id>.yaml``.
 
@@ -436,9 +443,7 @@ def load_spec(exercise_id: str, directory: Path | None = None) -> ExerciseSpec:
         ValueError: unknown id (with the valid ids), or a malformed spec.
     """
     directory = directory or specs_dir()
-    # "Knee to chest", "knee-to-chest", "Child's pose", "BRIDGE": as the ids are written
-    wanted = re.sub(r"'s\b|'", "", exercise_id.strip().lower())
-    wanted = re.sub(r"[\s-]+", "_", wanted)
+    wanted = normalize_id(exercise_id)
     path = directory / f"{wanted}.yaml"
     if not re.fullmatch(r"\w+", wanted) or not path.is_file():
         ids = spec_ids(directory)

@@ -127,7 +127,7 @@ class Coach:
                 sp.say(ev.message or "Switch sides", 1, "switch", now)
             elif ev.kind in ("target_met", "max_reached"):
                 sp.say(ev.message, 1, ev.kind, now)
-            elif ev.kind == "hold_short":
+            elif ev.kind in ("hold_short", "same_side"):
                 sp.say(ev.message, 2, ev.kind, now)
             elif ev.kind == "hold_started":
                 sp.say("Hold", 3, "hold", now)

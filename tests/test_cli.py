@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from posecheck.analyze import analyze_video
+from posecheck.analyze import Progress, analyze_video, print_progress
 from posecheck.cli import _output_stem, main
 from posecheck.frame import PoseFrame
 from posecheck.pose import PoseOptions
@@ -159,6 +159,8 @@ def test_default_output_names(video, exercise, stem):
         (["--out", "clip.webm"], "--out clip.webm: end the file name in .mp4"),
         (["--report", "blank.mp4/r.json"], "blank.mp4 is a file, not a folder"),
         (["--out", "blank.mp4/a.mp4"], "blank.mp4 is a file, not a folder"),
+        (["--out", "blank.mp4"], "--out blank.mp4: that is the input video"),
+        (["--report", "./blank.mp4"], "--report ./blank.mp4: that is the input video"),
     ],
 )
 def test_an_output_that_cannot_be_written_fails_before_the_run(
@@ -170,6 +172,34 @@ def test_an_output_that_cannot_be_written_fails_before_the_run(
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("posecheck: error:") and says in err
     assert sorted(tmp_path.iterdir()) == before  # nothing analysed, nothing written
+
+
+def _fail_at_frame_5():
+    raise RuntimeError("the disk is full")
+
+
+def test_a_run_that_fails_leaves_no_half_video(tmp_path, blank_video):
+    out = tmp_path / "out" / "clip.mp4"
+    with pytest.raises(RuntimeError):
+        analyze_video(
+            blank_video, "bridge", out_video=out, estimator=NobodyEstimator(_fail_at_frame_5)
+        )
+    assert list(out.parent.iterdir()) == []  # neither the video nor its part file
+
+
+def test_progress_nobody_reads_does_not_stop_the_run(monkeypatch):
+    class Gone:
+        def write(self, text):
+            raise BrokenPipeError
+
+        def flush(self):
+            raise BrokenPipeError
+
+        def isatty(self):
+            return False
+
+    monkeypatch.setattr(sys, "stderr", Gone())
+    print_progress(Progress(done=300, total=300, fps=30.0, final=True))  # no exception
 
 
 def test_a_report_is_written_through_a_link_and_into_a_pipe(tmp_path):

@@ -858,6 +858,12 @@ SETS_CASES = [
         ["Switch legs: now your right"],
     ),
     (
+        "a leg whose sets are done is not asked for again",
+        [("left", 4), ("left", 4), ("right", 4)],
+        {"left": 2, "right": 1},
+        ["Switch legs: now your right"] * 2 + ["Again with your right leg: the left is done"],
+    ),
+    (
         "every set met: done, said once; an extra hold changes nothing",
         [("left", 4), ("right", 4), ("left", 4), ("right", 4), ("left", 4)],
         {"left": 3, "right": 2},
@@ -879,7 +885,7 @@ def test_sets_count_holds_that_meet_the_target(name, holds, sets, said):
         assert states[-1].hold.side is None  # no "next: LEFT" once all is done
 
 
-AFTER_A_HOLD = {"hold_short", "switch_side", "done"}
+AFTER_A_HOLD = {"hold_short", "switch_side", "same_side", "done"}
 
 
 RELEASE_CASES = [
@@ -898,6 +904,17 @@ def test_the_release_after_a_hold_is_not_coached_as_getting_in(name, segments, s
     session.finish()
     cues = {c["id"] for c in session.summary()["cues"]}
     assert ("pull_knee_closer" in cues) is said
+
+
+def test_a_hold_told_its_target_was_reached_counts_as_met():
+    # 1 s in position before the knee settles (the hold's time is trimmed of it), then
+    # 2.5 s hugged: "Target reached" (3 s) is said on the untrimmed clock.
+    session = ExerciseSession(knee_to_chest_short())
+    segments = [(lying, 1), (hug("left", hip_deg=75), 1), (hug("left"), 2.5), (lying, 2)]
+    said = [ev.kind for _, _, st in each_frame(session, segments) for ev in st.events]
+    assert "target_met" in said and "hold_short" not in said
+    (hold,) = session.summary()["holds"]
+    assert hold["met"] and hold["duration_s"] < 3.0
 
 
 def test_the_printed_summary_says_how_many_holds_met_the_target():

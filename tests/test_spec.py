@@ -44,6 +44,8 @@ def test_unknown_exercise_lists_the_valid_ids():
         ("KNEE_TO_CHEST", "knee_to_chest"),
         (" Bridge ", "bridge"),
         ("Child's pose", "child_pose"),
+        ("Child’s pose", "child_pose"),  # as macOS types the apostrophe
+        ("Cat–cow", "cat_cow"),  # and the dash
         ("cat cow", "cat_cow"),
         ("chld pose", None),  # suggested
         ("../exercise_specs/bridge", None),  # ids, not paths
