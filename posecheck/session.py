@@ -962,7 +962,7 @@ class ExerciseSession:
             return
         switch = spec.sides.switch if spec.has_sides else None
         other = other_side(side) if side else None
-        if switch == "after_each_hold" and done[other] >= sets:  # the other side is done
+        if switch == "after_each_hold" and other and done[other] >= sets:  # the other is done
             self._switch_to = side
             events.append(SessionEvent("same_side", t, side, f"Again with your {side} {word}"))
             self._set_message(f"Again with your {side} {word}: the {other} is done", t)
