@@ -99,6 +99,23 @@ def _panel(img, x0, y0, x1, y1, colour=PANEL, alpha=0.65):
     roi[:] = (roi * (1 - alpha) + np.array(colour) * alpha).astype(np.uint8)
 
 
+PANEL_OVER_PERSON_ALPHA = 0.3  # a panel over the person lets the body show through
+
+
+def _panel_alpha(pose: PoseFrame, style: OverlayStyle, box) -> float:
+    """The default panel opacity, or less where a seen joint of the person lies under it
+    or near (a foot raised into the corner in a hamstring stretch: the foot reaches past
+    the ankle)."""
+    if pose.present:
+        xy = _points(pose, style)[pose.visibility >= style.min_visibility]
+        near = 0.08 * pose.image_size[1]
+        x0, y0, x1, y1 = box[0] - near, box[1] - near, box[2] + near, box[3] + near
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        if inside.any():
+            return PANEL_OVER_PERSON_ALPHA
+    return 0.65
+
+
 def _points(pose: PoseFrame, style: OverlayStyle) -> np.ndarray:
     xy = pose.xy.copy()
     if style.mirrored:
@@ -230,7 +247,7 @@ def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle)
     )
     line_h = int(48 * u)
     box_h = int(36 * u) + line_h * len(lines) + pad
-    _panel(img, 0, 0, box_w, box_h)
+    _panel(img, 0, 0, box_w, box_h, alpha=_panel_alpha(state.pose, style, (0, 0, box_w, box_h)))
     boxes: list[Box] = [(0, 0, box_w, box_h)]
     _text(img, spec.name, (pad, pad + 22 * u), title_size, (200, 200, 200), t1)
     for i, line in enumerate(lines):
@@ -263,7 +280,7 @@ def draw_hold(img, state: FrameState, style: OverlayStyle) -> Box:
     r = int(62 * u)
     cx, cy = w - r - int(20 * u), r + int(20 * u)
     box = (cx - r - 12 * u, cy - r - 12 * u, w, cy + r + 48 * u)
-    _panel(img, *box)
+    _panel(img, *box, alpha=_panel_alpha(state.pose, style, box))
     target = hold.target_s or 0
     frac = min(1.0, hold.elapsed_s / target) if target else 0.0
     thick = max(4, int(10 * u))

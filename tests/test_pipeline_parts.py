@@ -7,14 +7,16 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from poses import knee_hug, supine, with_points
+from poses import knee_hug, pose_from_points, supine, with_points
 from test_cli import write_video
 
 from posecheck.analyze import VideoSink
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import Landmark
 from posecheck.overlay import (
+    PANEL_OVER_PERSON_ALPHA,
     OverlayStyle,
+    _panel_alpha,
     annotate,
     draw_cue,
     draw_measures,
@@ -395,3 +397,18 @@ def _msg(start, end, text="Step into the picture: nobody is in view"):
 def test_the_summary_lists_where_counting_paused(passed_at, messages, listed):
     report = {"setup": {"passed_at_s": passed_at}, "setup_messages": messages, "duration_s": 16}
     assert [(g["start_s"], g["end_s"]) for g in _gaps_while_counting(report)] == listed
+
+
+@pytest.mark.parametrize(
+    "points, mirrored, see_through",
+    [
+        ({"ankle": (100, 50)}, False, True),  # a foot raised into the corner
+        ({"ankle": (100, 250)}, False, False),  # well below it
+        ({"ankle": (540, 50)}, True, True),  # the other corner, drawn mirrored
+        ({}, False, False),  # nobody
+    ],
+)
+def test_a_panel_over_the_person_lets_them_show_through(points, mirrored, see_through):
+    pose = pose_from_points(points) if points else PoseFrame.empty(0.0, (640, 480))
+    alpha = _panel_alpha(pose, OverlayStyle(mirrored=mirrored), (0, 0, 200, 60))
+    assert (alpha == PANEL_OVER_PERSON_ALPHA) is see_through
