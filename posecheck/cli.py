@@ -27,33 +27,61 @@ def _output_stem(video: str, exercise_id: str) -> str:
     return stem if exercise_id in plain else f"{stem}_{exercise_id}"
 
 
+def _is_folder(given: str | None) -> bool:
+    return bool(given) and (given.endswith(("/", os.sep)) or Path(given).is_dir())
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from posecheck.analyze import analyze_video, print_progress
-    from posecheck.report import (
-        SAFETY,
-        VIDEO_SUFFIXES,
-        format_summary,
-        output_path,
-        write_report,
-    )
+    from posecheck.report import SAFETY, VIDEO_SUFFIXES, output_path
     from posecheck.spec import load_spec
 
     spec = load_spec(args.exercise)  # fail on a bad id or output before opening anything
-    stem = _output_stem(args.video, spec.id)
-    out = None
-    if not args.no_video:
-        out = output_path(
-            args.out,
-            f"{stem}_annotated.mp4",
-            option="--out",
-            suffixes=VIDEO_SUFFIXES,
-            not_over=args.video,
-        )
-    report_path = output_path(
-        args.report, f"{stem}_report.json", option="--report", not_over=args.video
-    )
+    several = len(args.video) > 1
+    for option, given in (("--out", args.out), ("--report", args.report)):
+        if several and given and not _is_folder(given):
+            raise ValueError(f"{option} {given}: with several videos, give a folder (ending in /)")
+    plans = []  # every output is checked before the first video is read
+    for video in args.video:
+        stem = _output_stem(video, spec.id)
+        out = None
+        if not args.no_video:
+            out = output_path(
+                args.out,
+                f"{stem}_annotated.mp4",
+                option="--out",
+                suffixes=VIDEO_SUFFIXES,
+                not_over=video,
+            )
+        report = output_path(args.report, f"{stem}_report.json", option="--report", not_over=video)
+        plans.append((video, out, report))
+    written = [p.absolute() for _, out, report in plans for p in (out, report) if p]
+    clash = next((p for p in written if written.count(p) > 1), None)
+    if clash is not None:
+        raise ValueError(f"two videos would both write {clash}: give them different names")
+    worst = 0
+    for i, (video, out, report) in enumerate(plans):
+        if i:
+            print()
+        try:
+            code = _analyze_one(args, spec, video, out, report)
+        except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
+            if not several:
+                raise
+            print(f"posecheck: error: {err}", file=sys.stderr)  # the others go on
+            code = EXIT_USAGE
+        if code == EXIT_INTERRUPTED:
+            return code
+        worst = max(worst, code)
+    print(f"  {SAFETY}")
+    return worst
+
+
+def _analyze_one(args: argparse.Namespace, spec, video: str, out, report_path) -> int:
+    from posecheck.analyze import analyze_video, print_progress
+    from posecheck.report import SAFETY, format_summary, write_report
+
     report = analyze_video(
-        args.video,
+        video,
         spec,
         out_video=out,
         model=args.model,
@@ -64,15 +92,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     write_report(report, report_path)
     print(format_summary(report))
     print(f"  Report: {report_path}" + (f"   Annotated video: {out}" if out else ""))
-    print(f"  {SAFETY}")
     if report["partial"]:
+        print(f"  {SAFETY}")
         print(
             "posecheck: interrupted; the report covers the video up to that point", file=sys.stderr
         )
         return EXIT_INTERRUPTED
     if report["truncated"]:
         print(
-            "posecheck: error: the video ended before its declared length (truncated file?)",
+            f"posecheck: error: {video} ended before its declared length (truncated file?)",
             file=sys.stderr,
         )
         return 1
@@ -151,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("analyze", help="analyse a recorded video")
-    a.add_argument("video", help="the video file")
+    a.add_argument("video", nargs="+", help="the video file (or several: one report each)")
     a.add_argument(
         "--exercise", "-e", required=True, help="exercise id (see 'posecheck exercises')"
     )

@@ -174,6 +174,40 @@ def test_an_output_that_cannot_be_written_fails_before_the_run(
     assert sorted(tmp_path.iterdir()) == before  # nothing analysed, nothing written
 
 
+def test_several_videos_each_get_a_report_and_a_bad_one_does_not_stop_the_rest(
+    tmp_path, blank_video, capsys
+):
+    other = tmp_path / "other.mp4"
+    other.write_bytes(blank_video.read_bytes())
+    argv = [str(blank_video), str(tmp_path / "gone.mp4"), str(other)]
+    rc = main(["analyze", *argv, "-e", "bridge", "-q", "--no-video", "-r", f"{tmp_path}/r/"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("posecheck: error:") == 1 and "gone.mp4" in err
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        "blank_bridge_report.json",
+        "other_bridge_report.json",
+    ]
+
+
+@pytest.mark.parametrize(
+    "second, options, says",
+    [
+        ("other.mp4", ["-r", "one.json"], "with several videos, give a folder"),
+        ("sub/blank.mp4", ["--no-video"], "two videos would both write"),
+    ],
+)
+def test_several_videos_whose_outputs_would_collide_are_refused_first(
+    second, options, says, tmp_path, blank_video, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / second).write_bytes(blank_video.read_bytes())
+    before = sorted(tmp_path.rglob("*"))
+    rc = main(["analyze", str(blank_video), second, "-e", "bridge", "-q", *options])
+    assert rc == 2 and says in capsys.readouterr().err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing analysed, nothing written
+
+
 def _fail_at_frame_5():
     raise RuntimeError("the disk is full")
 
