@@ -44,7 +44,12 @@ KEYS = "q quit  space pause  r reset  n/p next/prev  m mute  f mirror  w full sc
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exercise", "-e", help="exercise id (see 'posecheck exercises')")
     p.add_argument(
-        "--routine", action="store_true", help="all eight exercises of the article, in order"
+        "--routine",
+        nargs="?",
+        const="all",
+        metavar="IDS",
+        help="the article's eight exercises in order, or the ones listed (comma-separated, "
+        "e.g. knee_to_chest,bridge)",
     )
     p.add_argument(
         "--camera", default="0", help="camera index (default 0), or a video file played as a camera"
@@ -144,7 +149,14 @@ def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
 def run_live(args: argparse.Namespace) -> int:
     if not args.routine and not args.exercise:
         raise ValueError("give --exercise ID (see 'posecheck exercises') or --routine")
-    ids = list(ROUTINE) if args.routine else [args.exercise]
+    if args.routine and args.exercise:
+        raise ValueError("give --exercise or --routine, not both")
+    if args.routine == "all":
+        ids = list(ROUTINE)
+    elif args.routine:
+        ids = [i for i in args.routine.split(",") if i.strip()]
+    else:
+        ids = [args.exercise]
     specs = [load_spec(i) for i in ids]
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
     played = None if str(args.camera).isdigit() else args.camera  # a file played as a camera

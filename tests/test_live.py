@@ -71,15 +71,24 @@ def test_live_loop_headless_counts_like_the_truth(tmp_path):
     assert report["schema"] == 1 and "cues" in report and "setup" in report
 
 
-def test_a_routine_stopped_in_its_first_exercise_still_reports_as_a_routine(tmp_path):
+@pytest.mark.parametrize(
+    "routine, first",
+    [
+        (True, "cat_cow"),  # the article's eight, in its order
+        ("Knee to chest,bridge", "knee_to_chest"),  # a physio's own list, as written
+    ],
+)
+def test_a_routine_stopped_in_its_first_exercise_still_reports_as_a_routine(
+    routine, first, tmp_path
+):
     report_path = tmp_path / "routine.json"
     args = live_args(
-        routine=True, camera=SAMPLES / "cat_cow.mp4", headless=True, mute=True,
+        routine=routine, camera=SAMPLES / f"{first}.mp4", headless=True, mute=True,
         report=report_path, max_seconds=3,
     )  # fmt: skip
     assert run_live(args) == 0
     report = json.loads(report_path.read_text())
-    assert [r["exercise"] for r in report["routine"]] == ["cat_cow"]
+    assert [r["exercise"] for r in report["routine"]] == [first]
     assert report["live_stats"]["frames_processed"] > 0
 
 
