@@ -246,6 +246,8 @@ def print_progress(p: Progress) -> None:
     total = f"/{p.total}" if p.total else ""
     pct = f" {100 * p.done / p.total:3.0f}%" if p.total else ""
     text = f"analysing:{pct} frame {p.done}{total} at {p.fps:.1f} fps"
+    if sys.stderr is None:  # started with stderr closed
+        return
     try:
         if sys.stderr.isatty():
             sys.stderr.write("\r" + text + "   ")

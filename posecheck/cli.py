@@ -58,25 +58,33 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     clash = next((p for p in written if written.count(p) > 1), None)
     if clash is not None:
         raise ValueError(f"two videos would both write {clash}: give them different names")
+    for p in written:  # nor may one video's output replace another video to analyse
+        if p.exists() and any(Path(v).exists() and os.path.samefile(p, v) for v in args.video):
+            raise ValueError(f"{p} would be written over, and it is one of the videos to analyse")
+    if args.model and not Path(args.model).is_file():
+        raise FileNotFoundError(f"model file not found: {args.model}")  # once, not per video
     worst = 0
     for i, (video, out, report) in enumerate(plans):
-        if i:
-            print()
         try:
-            code = _analyze_one(args, spec, video, out, report)
+            code = _analyze_one(args, spec, video, out, report, first=i == 0)
         except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
             if not several:
                 raise
             print(f"posecheck: error: {err}", file=sys.stderr)  # the others go on
             code = EXIT_USAGE
         if code == EXIT_INTERRUPTED:
+            left = len(plans) - i - 1
+            if left:
+                print(f"posecheck: {left} more video(s) not analysed", file=sys.stderr)
             return code
         worst = max(worst, code)
     print(f"  {SAFETY}")
     return worst
 
 
-def _analyze_one(args: argparse.Namespace, spec, video: str, out, report_path) -> int:
+def _analyze_one(
+    args: argparse.Namespace, spec, video: str, out, report_path, first: bool = True
+) -> int:
     from posecheck.analyze import analyze_video, print_progress
     from posecheck.report import SAFETY, format_summary, write_report
 
@@ -90,6 +98,8 @@ def _analyze_one(args: argparse.Namespace, spec, video: str, out, report_path) -
     if not args.quiet and sys.stderr.isatty():
         sys.stderr.write("\n")
     write_report(report, report_path)
+    if not first:
+        print()  # a line between the videos' summaries
     print(format_summary(report))
     print(f"  Report: {report_path}" + (f"   Annotated video: {out}" if out else ""))
     if report["partial"]:

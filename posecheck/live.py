@@ -66,6 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mute", action="store_true", help="no spoken cues")
     p.add_argument(
         "--report",
+        "-r",
         help="the session report (JSON) or a folder for it (default: live_report_TIME.json)",
     )
     p.add_argument("--record", help="also write the annotated video here (.mp4, or a folder)")
@@ -151,10 +152,12 @@ def run_live(args: argparse.Namespace) -> int:
         raise ValueError("give --exercise ID (see 'posecheck exercises') or --routine")
     if args.routine and args.exercise:
         raise ValueError("give --exercise or --routine, not both")
-    if args.routine == "all":
+    if args.routine and args.routine.strip().lower() == "all":
         ids = list(ROUTINE)
     elif args.routine:
         ids = [i for i in args.routine.split(",") if i.strip()]
+        if not ids:
+            raise ValueError("--routine: name the exercises (e.g. knee_to_chest,bridge)")
     else:
         ids = [args.exercise]
     specs = [load_spec(i) for i in ids]

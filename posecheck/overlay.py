@@ -108,7 +108,7 @@ def _panel_alpha(pose: PoseFrame, style: OverlayStyle, box) -> float:
     the ankle)."""
     if pose.present:
         xy = _points(pose, style)[pose.visibility >= style.min_visibility]
-        near = 0.08 * pose.image_size[1]
+        near = 0.15 * pose.image_size[1]  # the foot reaches past the ankle (and is misread)
         x0, y0, x1, y1 = box[0] - near, box[1] - near, box[2] + near, box[3] + near
         inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
         if inside.any():

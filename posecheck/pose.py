@@ -44,7 +44,8 @@ def _quiet_native_stderr():
         yield
         return
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:  # None when the process was started with fd 2 closed
+            sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):
         yield

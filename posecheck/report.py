@@ -16,6 +16,13 @@ VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv")  # what OpenCV's mp4v 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up, say: not a folder
+        return False
+
+
 def output_path(
     given: str | None,
     default_name: str,
@@ -33,10 +40,12 @@ def output_path(
     not after a long video or a whole live session."""
     if not given:
         path = Path(default_name)
-    elif given.endswith(("/", os.sep)) or Path(given).is_dir():
+    elif given.endswith(("/", os.sep)) or _is_dir(Path(given)):
         path = Path(given) / default_name
     else:
         path = Path(given)
+    if len(os.fsencode(path.name)) > 255:
+        raise ValueError(f"{option} {given}: the file name is too long")
     if suffixes and path.suffix.lower() not in suffixes:
         raise ValueError(
             f"{option} {given}: end the file name in {' or '.join(suffixes)}, or give a folder"
@@ -44,11 +53,16 @@ def output_path(
     over_input = not_over is not None and path.exists() and Path(not_over).exists()
     if over_input and os.path.samefile(path, not_over):
         raise ValueError(f"{option} {given}: that is the input video")
-    if path.exists() and not path.is_file():  # a device or a pipe: written to as it is
+    if path.exists() and not path.is_file():  # a device or a pipe
+        if suffixes:  # a video or a picture is renamed into place: it would replace it
+            raise ValueError(f"{option} {given}: not a file")
         if not os.access(path, os.W_OK):
             raise PermissionError(f"{option} {given}: cannot write to it")
-        return path
-    target = path.resolve() if path.is_symlink() else path  # written through
+        return path  # a report is written to it as it is
+    try:
+        target = path.resolve() if path.is_symlink() else path  # written through
+    except (RuntimeError, OSError):  # a link that points at itself
+        raise ValueError(f"{option} {given}: a link that leads nowhere") from None
     folder = target.parent.absolute()
     while not folder.exists():  # made when the output is written
         folder = folder.parent
@@ -120,7 +134,7 @@ def write_report(report: dict, path: str | Path) -> Path:
         return path
     path = path.resolve() if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)

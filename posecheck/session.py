@@ -951,8 +951,16 @@ class ExerciseSession:
                 events.append(SessionEvent("done", t, message=text))
                 self._set_message(text, t)
             return
+        other = other_side(side) if spec.has_sides and side else None
         if target and not met:
-            again = f"again with your {side} {word}" if spec.has_sides and side else "go again"
+            again = "go again"
+            if other is not None and done[side] >= sets:  # an extra try on a side done
+                side, other = other, side
+                again = f"now your {side} {word}"
+            elif other is not None:
+                again = f"again with your {side} {word}"
+            if other is not None:
+                self._switch_to = side  # the ring's "next:" says the same
             held = f"{hold.held_s:.0f}"
             if float(held) >= target:  # never "30 s of 30" for 29.9
                 held = f"{math.floor(hold.held_s * 10) / 10:.1f}"
@@ -961,7 +969,6 @@ class ExerciseSession:
             self._set_message(text, t)
             return
         switch = spec.sides.switch if spec.has_sides else None
-        other = other_side(side) if side else None
         if switch == "after_each_hold" and other and done[other] >= sets:  # the other is done
             self._switch_to = side
             events.append(SessionEvent("same_side", t, side, f"Again with your {side} {word}"))

@@ -194,6 +194,8 @@ def test_several_videos_each_get_a_report_and_a_bad_one_does_not_stop_the_rest(
     [
         ("other.mp4", ["-r", "one.json"], "with several videos, give a folder"),
         ("sub/blank.mp4", ["--no-video"], "two videos would both write"),
+        # the first one's annotated video would replace the second before it is read
+        ("blank_bridge_annotated.mp4", [], "it is one of the videos to analyse"),
     ],
 )
 def test_several_videos_whose_outputs_would_collide_are_refused_first(
@@ -221,6 +223,24 @@ def test_a_run_that_fails_leaves_no_half_video(tmp_path, blank_video):
     assert list(out.parent.iterdir()) == []  # neither the video nor its part file
 
 
+@pytest.mark.parametrize(
+    "make, given, suffixes, says",
+    [
+        (lambda d: os.mkfifo(d / "p.mp4"), "p.mp4", (".mp4",), "--out p.mp4: not a file"),
+        (lambda d: (d / "loop.json").symlink_to("loop.json"), "loop.json", (),
+         "a link that leads nowhere"),
+        (lambda d: None, "x" * 252 + ".mp4", (".mp4",), "the file name is too long"),
+    ],
+)  # fmt: skip
+def test_outputs_that_could_only_fail_late_are_refused(
+    make, given, suffixes, says, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path)
+    with pytest.raises(ValueError, match=says):
+        output_path(given, "x.mp4", option="--out", suffixes=suffixes)
+
+
 def test_progress_nobody_reads_does_not_stop_the_run(monkeypatch):
     class Gone:
         def write(self, text):
@@ -232,8 +252,9 @@ def test_progress_nobody_reads_does_not_stop_the_run(monkeypatch):
         def isatty(self):
             return False
 
-    monkeypatch.setattr(sys, "stderr", Gone())
-    print_progress(Progress(done=300, total=300, fps=30.0, final=True))  # no exception
+    for stderr in (Gone(), None):  # a reader gone; started with fd 2 closed
+        monkeypatch.setattr(sys, "stderr", stderr)
+        print_progress(Progress(done=300, total=300, fps=30.0, final=True))  # no exception
 
 
 def test_a_report_is_written_through_a_link_and_into_a_pipe(tmp_path):

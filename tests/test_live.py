@@ -113,6 +113,11 @@ def test_no_camera_is_one_clear_line(tmp_path):
     assert "WARN" not in proc.stderr and "ERROR" not in proc.stderr  # OpenCV's own lines
 
 
+def test_a_routine_of_nothing_is_one_clear_error():
+    with pytest.raises(ValueError, match="--routine: name the exercises"):
+        run_live(live_args(routine=" , ", camera=7, headless=True, mute=True))
+
+
 @pytest.mark.parametrize(
     "option, given, says",
     [

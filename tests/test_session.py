@@ -864,6 +864,18 @@ SETS_CASES = [
         ["Switch legs: now your right"] * 2 + ["Again with your right leg: the left is done"],
     ),
     (
+        "a short try on a leg whose sets are done points to the other",
+        [("left", 4), ("left", 4), ("left", 1.8)],
+        {"left": 2, "right": 0},
+        ["Switch legs: now your right"] * 2 + ["Released at 2 s of 3: now your right leg"],
+    ),
+    (
+        "a short first try: the same leg again",
+        [("right", 1.8)],
+        {"left": 0, "right": 0},
+        ["Released at 2 s of 3: again with your right leg"],
+    ),
+    (
         "every set met: done, said once; an extra hold changes nothing",
         [("left", 4), ("right", 4), ("left", 4), ("right", 4), ("left", 4)],
         {"left": 3, "right": 2},
@@ -883,6 +895,8 @@ def test_sets_count_holds_that_meet_the_target(name, holds, sets, said):
     assert session.summary()["reps"]["total"] == len(holds)  # every hold is reported
     if "All sets done: well done" in said:
         assert states[-1].hold.side is None  # no "next: LEFT" once all is done
+    else:  # the ring's "next:" names the leg last asked for
+        assert f"your {states[-1].hold.side}" in said[-1]
 
 
 AFTER_A_HOLD = {"hold_short", "switch_side", "same_side", "done"}
