@@ -27,18 +27,14 @@ def _output_stem(video: str, exercise_id: str) -> str:
     return stem if exercise_id in plain else f"{stem}_{exercise_id}"
 
 
-def _is_folder(given: str | None) -> bool:
-    return bool(given) and (given.endswith(("/", os.sep)) or Path(given).is_dir())
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from posecheck.report import SAFETY, VIDEO_SUFFIXES, output_path
+    from posecheck.report import SAFETY, VIDEO_SUFFIXES, names_folder, output_path
     from posecheck.spec import load_spec
 
     spec = load_spec(args.exercise)  # fail on a bad id or output before opening anything
     several = len(args.video) > 1
     for option, given in (("--out", args.out), ("--report", args.report)):
-        if several and given and not _is_folder(given):
+        if several and given and not names_folder(given):
             raise ValueError(f"{option} {given}: with several videos, give a folder (ending in /)")
     plans = []  # every output is checked before the first video is read
     for video in args.video:
@@ -95,8 +91,8 @@ def _analyze_one(
         model=args.model,
         progress=None if args.quiet else print_progress,
     )
-    if not args.quiet and sys.stderr.isatty():
-        sys.stderr.write("\n")
+    if not args.quiet and sys.stderr is not None and sys.stderr.isatty():
+        sys.stderr.write("\n")  # after the progress line
     write_report(report, report_path)
     if not first:
         print()  # a line between the videos' summaries

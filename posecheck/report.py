@@ -16,10 +16,16 @@ VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv")  # what OpenCV's mp4v 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
-def _is_dir(path: Path) -> bool:
+def names_folder(given: str | None) -> bool:
+    """Whether ``given`` names a folder: one that exists, or any name ending in a slash
+    (False, not an error, for a name that cannot be looked up)."""
+    if not given:
+        return False
+    if given.endswith(("/", os.sep)):
+        return True
     try:
-        return path.is_dir()
-    except OSError:  # a name too long to look up, say: not a folder
+        return Path(given).is_dir()
+    except OSError:  # a name too long to look up, say
         return False
 
 
@@ -40,7 +46,7 @@ def output_path(
     not after a long video or a whole live session."""
     if not given:
         path = Path(default_name)
-    elif given.endswith(("/", os.sep)) or _is_dir(Path(given)):
+    elif names_folder(given):
         path = Path(given) / default_name
     else:
         path = Path(given)
