@@ -187,7 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse a recorded video")
     a.add_argument("video", nargs="+", help="the video file (or several: one report each)")
     a.add_argument(
-        "--exercise", "-e", required=True, help="exercise id (see 'posecheck exercises')"
+        "--exercise",
+        "-e",
+        required=True,
+        help="the exercise: its id or name (see 'posecheck exercises')",
     )
     a.add_argument(
         "--out",

@@ -42,7 +42,9 @@ KEYS = "q quit  space pause  r reset  n/p next/prev  m mute  f mirror  w full sc
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--exercise", "-e", help="exercise id (see 'posecheck exercises')")
+    p.add_argument(
+        "--exercise", "-e", help="the exercise: its id or name (see 'posecheck exercises')"
+    )
     p.add_argument(
         "--routine",
         nargs="?",
