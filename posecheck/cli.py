@@ -46,17 +46,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 f"{stem}_annotated.mp4",
                 option="--out",
                 suffixes=VIDEO_SUFFIXES,
-                not_over=video,
+                not_over=args.video,  # nor another video of the list, read after it
             )
-        report = output_path(args.report, f"{stem}_report.json", option="--report", not_over=video)
+        report = output_path(
+            args.report, f"{stem}_report.json", option="--report", not_over=args.video
+        )
         plans.append((video, out, report))
     written = [p.absolute() for _, out, report in plans for p in (out, report) if p]
     clash = next((p for p in written if written.count(p) > 1), None)
     if clash is not None:
         raise ValueError(f"two videos would both write {clash}: give them different names")
-    for p in written:  # nor may one video's output replace another video to analyse
-        if p.exists() and any(Path(v).exists() and os.path.samefile(p, v) for v in args.video):
-            raise ValueError(f"{p} would be written over, and it is one of the videos to analyse")
     if args.model and not Path(args.model).is_file():
         raise FileNotFoundError(f"model file not found: {args.model}")  # once, not per video
     worst = 0

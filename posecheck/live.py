@@ -164,7 +164,7 @@ def run_live(args: argparse.Namespace) -> int:
         ids = [args.exercise]
     specs = [load_spec(i) for i in ids]
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
-    played = None if str(args.camera).isdigit() else args.camera  # a file played as a camera
+    played = [] if str(args.camera).isdigit() else [args.camera]  # a file played as a camera
     report_path = output_path(
         args.report, f"live_report_{stamp}.json", option="--report", not_over=played
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 SAFETY = (
@@ -35,12 +36,12 @@ def output_path(
     *,
     option: str,
     suffixes: tuple[str, ...] = (),
-    not_over: str | Path | None = None,
+    not_over: Sequence[str | Path] = (),
 ) -> Path:
     """Where an output goes: ``given`` as a file name; ``default_name`` inside ``given`` when
     that is a folder (one that exists, or any name ending in a slash); ``default_name`` in
-    the current folder when nothing is given. ``not_over``: a file the output must never
-    replace (the video being analysed).
+    the current folder when nothing is given. ``not_over``: files the output must never
+    replace (the videos to analyse).
 
     Checked before any work starts, so a name that cannot be written fails at once and
     not after a long video or a whole live session."""
@@ -56,9 +57,13 @@ def output_path(
         raise ValueError(
             f"{option} {given}: end the file name in {' or '.join(suffixes)}, or give a folder"
         )
-    over_input = not_over is not None and path.exists() and Path(not_over).exists()
-    if over_input and os.path.samefile(path, not_over):
-        raise ValueError(f"{option} {given}: that is the input video")
+    inputs = [p for p in not_over if path.exists() and Path(p).exists()]
+    if any(os.path.samefile(path, p) for p in inputs):
+        if len(not_over) == 1:
+            raise ValueError(f"{option} {given}: that is the input video")
+        raise ValueError(
+            f"{path.absolute()} would be written over, and it is one of the videos to analyse"
+        )
     if path.exists() and not path.is_file():  # a device or a pipe
         if suffixes:  # a video or a picture is renamed into place: it would replace it
             raise ValueError(f"{option} {given}: not a file")
