@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from posecheck.source import CameraSource, VideoFileSource
+from posecheck.source import CameraSource, VideoFileSource, camera_index
 
 
 @dataclass(frozen=True)
@@ -172,8 +172,9 @@ class RealTimePlayer(_Threaded):
 
 def open_live_source(camera: str | int, loop: bool = False) -> LatestFrameCamera | RealTimePlayer:
     """A camera index (``0``) or a video file path, played as a camera."""
-    if isinstance(camera, int) or str(camera).isdigit():
-        return LatestFrameCamera(int(camera))
+    index = camera_index(camera)
+    if index is not None:
+        return LatestFrameCamera(index)
     return RealTimePlayer(str(camera), loop=loop)
 
 

@@ -32,6 +32,7 @@ from posecheck.report import (
 )
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
+from posecheck.source import camera_index
 from posecheck.spec import ARTICLE_EXERCISES, ExerciseSpec, load_spec
 from posecheck.stopping import frame_step
 from posecheck.voice import Coach, make_speaker
@@ -164,7 +165,7 @@ def run_live(args: argparse.Namespace) -> int:
         ids = [args.exercise]
     specs = [load_spec(i) for i in ids]
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
-    played = [] if str(args.camera).isdigit() else [args.camera]  # a file played as a camera
+    played = [args.camera] if camera_index(args.camera) is None else []  # a file as a camera
     report_path = output_path(
         args.report, f"live_report_{stamp}.json", option="--report", not_over=played
     )

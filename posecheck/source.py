@@ -179,8 +179,14 @@ class CameraSource:
         self._cap.release()
 
 
+def camera_index(spec: str | int | Path) -> int | None:
+    """The camera an integer (or a string of digits) names; None for a video file."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return int(spec)
+    return None
+
+
 def open_source(spec: str | int) -> VideoFileSource | CameraSource:
     """A camera for an integer (or a string of digits), else a video file."""
-    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-        return CameraSource(int(spec))
-    return VideoFileSource(spec)
+    index = camera_index(spec)
+    return VideoFileSource(spec) if index is None else CameraSource(index)
