@@ -22,9 +22,10 @@ EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 def _output_stem(video: str, exercise_id: str) -> str:
     """The video's name, with the exercise added unless the name says it already: one
     recording analysed as two exercises gives two reports, not one overwritten."""
+    from posecheck.spec import normalize_id
+
     stem = Path(video).stem
-    plain = stem.lower().replace("-", "_").replace(" ", "_")
-    return stem if exercise_id in plain else f"{stem}_{exercise_id}"
+    return stem if exercise_id in normalize_id(stem) else f"{stem}_{exercise_id}"
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
