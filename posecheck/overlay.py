@@ -90,16 +90,17 @@ def _wrap(text: str, size: float, thick: int, max_w: int) -> list[str]:
     return lines
 
 
-def _panel(img, x0, y0, x1, y1, colour=PANEL, alpha=0.65):
+PANEL_ALPHA = 0.65
+PANEL_OVER_PERSON_ALPHA = 0.3  # a panel over the person lets the body show through
+
+
+def _panel(img, x0, y0, x1, y1, colour=PANEL, alpha=PANEL_ALPHA):
     x0, y0 = max(0, int(x0)), max(0, int(y0))
     x1, y1 = min(img.shape[1], int(x1)), min(img.shape[0], int(y1))
     if x1 <= x0 or y1 <= y0:
         return
     roi = img[y0:y1, x0:x1]
     roi[:] = (roi * (1 - alpha) + np.array(colour) * alpha).astype(np.uint8)
-
-
-PANEL_OVER_PERSON_ALPHA = 0.3  # a panel over the person lets the body show through
 
 
 def _panel_alpha(pose: PoseFrame, style: OverlayStyle, box) -> float:
@@ -113,7 +114,7 @@ def _panel_alpha(pose: PoseFrame, style: OverlayStyle, box) -> float:
         inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
         if inside.any():
             return PANEL_OVER_PERSON_ALPHA
-    return 0.65
+    return PANEL_ALPHA
 
 
 def _points(pose: PoseFrame, style: OverlayStyle) -> np.ndarray:

@@ -132,6 +132,11 @@ def publish(part: str | Path, path: str | Path) -> None:
     os.replace(part, path)
 
 
+def _dump(report: dict, f) -> None:
+    json.dump(report, f, indent=2)
+    f.write("\n")
+
+
 def write_report(report: dict, path: str | Path) -> Path:
     """Write ``report`` as JSON, atomically (a half-written report never replaces a good one).
 
@@ -140,16 +145,14 @@ def write_report(report: dict, path: str | Path) -> Path:
     path = Path(path)
     if path.exists() and not path.is_file():  # a device or a pipe: never replaced
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
+            _dump(report, f)
         return path
     path = path.resolve() if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
+            _dump(report, f)
         publish(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -199,6 +202,15 @@ def _gaps_while_counting(report: dict, min_s: float = 1.0) -> list[dict]:
         if e["start_s"] >= passed
         and (e["end_s"] if e["end_s"] is not None else end) - e["start_s"] >= min_s
     ]
+
+
+def _timed_lines(events: list[dict]) -> list[str]:
+    """Timed events (cues, setup messages) as summary lines: "start-end s  message"."""
+    lines = []
+    for e in events:
+        end_text = _t(e["end_s"]) if e["end_s"] is not None else "end"
+        lines.append(f"    {_t(e['start_s'])}-{end_text} s  {e['message']}")
+    return lines
 
 
 def format_summary(report: dict) -> str:
@@ -264,17 +276,13 @@ def format_summary(report: dict) -> str:
         lines.append(f"  Target: {report['targets']['text']}")
     if report["cues"]:
         lines.append("  Form cues:")
-        for c in report["cues"]:  # merged by build_report
-            end_text = _t(c["end_s"]) if c["end_s"] is not None else "end"
-            lines.append(f"    {_t(c['start_s'])}-{end_text} s  {c['message']}")
+        lines += _timed_lines(report["cues"])  # merged by build_report
     else:
         lines.append("  Form cues: none")
     gaps = _gaps_while_counting(report)
     if gaps:
         lines.append("  Counting paused:")
-        for g in gaps:
-            end_text = _t(g["end_s"]) if g["end_s"] is not None else "end"
-            lines.append(f"    {_t(g['start_s'])}-{end_text} s  {g['message']}")
+        lines += _timed_lines(gaps)
     res = report.get("resolution")
     if res and not res["resolvable"]:
         lines.append(f"  Could not tell the movement from jitter: {res['message']}")
