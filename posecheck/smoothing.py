@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posecheck.frame import PoseFrame
-from posecheck.geometry import torso_length_px
+from posecheck.geometry import distance, torso_length_px
 from posecheck.landmarks import LIMBS, Landmark, sided
 
 
@@ -76,18 +76,13 @@ def handed_across(
     if not torso > 0:
         return []
     moved = []
-    for a, b in _LEG_PAIRS:
-        labelled = _dist(pose.xy[a], prev.xy[a]) + _dist(pose.xy[b], prev.xy[b])
-        crossed = _dist(pose.xy[a], prev.xy[b]) + _dist(pose.xy[b], prev.xy[a])
-        if crossed < settings.ratio * labelled and labelled - crossed > (
-            settings.min_jump_torso * torso
-        ):
+    now, then = pose.xy, prev.xy
+    for a, b in _LEG_PAIRS:  # in torso lengths
+        labelled = distance(now[a], then[a], torso) + distance(now[b], then[b], torso)
+        crossed = distance(now[a], then[b], torso) + distance(now[b], then[a], torso)
+        if crossed < settings.ratio * labelled and labelled - crossed > settings.min_jump_torso:
             moved.append((a, b))
     return moved
-
-
-def _dist(p: np.ndarray, q: np.ndarray) -> float:
-    return float(np.linalg.norm(p - q))
 
 
 class OneEuroFilter:
