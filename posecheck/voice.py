@@ -2,13 +2,15 @@
 
 ``Speaker`` decides what to say and when (one utterance at a time, a cooldown, no
 chatter, urgent things first); a backend does the speaking. ``SpeechCommand`` runs an
-offline speech engine as a subprocess: espeak-ng (Linux) or macOS's own ``say``; without
-one the app runs silently and says once how to enable voice.
+offline speech engine as a subprocess: espeak-ng (Linux), macOS's own ``say`` or Windows'
+own speech through PowerShell; without one the app runs silently and says once how to
+enable voice.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -18,25 +20,38 @@ from dataclasses import dataclass, field
 from posecheck.session import FrameState
 
 INSTALL_HINT = "posecheck: for spoken cues install espeak-ng (sudo apt-get install espeak-ng)"
-# Offline speech engines, first found is used: program and its words-a-minute option.
-ENGINES = (("espeak-ng", "-s"), ("espeak", "-s"), ("say", "-r"))
+# Windows' built-in voice (System.Speech). The text comes in an environment variable, so
+# no quote or sign in it can end the script early.
+TEXT_VARIABLE = "POSECHECK_SPEECH_TEXT"
+_WINDOWS_SPEECH = (
+    "Add-Type -AssemblyName System.Speech; "
+    "(New-Object System.Speech.Synthesis.SpeechSynthesizer).Speak($env:" + TEXT_VARIABLE + ")"
+)
+# Offline speech engines, first found is used: the program and its arguments, with
+# "{wpm}" (words a minute) and "{text}" filled in.
+ENGINES = (
+    ("espeak-ng", ("-s", "{wpm}", "{text}")),  # Linux
+    ("espeak", ("-s", "{wpm}", "{text}")),
+    ("say", ("-r", "{wpm}", "{text}")),  # macOS
+    ("powershell", ("-NoProfile", "-NonInteractive", "-Command", _WINDOWS_SPEECH)),  # Windows
+)
 
 
 class SpeechCommand:
     """Speaks through a speech engine's command, one utterance at a time, without blocking."""
 
-    def __init__(self, program: str, rate_flag: str = "-s", rate_wpm: int = 150):
+    def __init__(self, program: str, args: tuple[str, ...] = ENGINES[0][1], rate_wpm: int = 150):
         self.program = program
-        self.rate_flag = rate_flag
+        self.args = args
         self.rate_wpm = rate_wpm
         self._proc: subprocess.Popen | None = None
 
     @classmethod
     def find(cls) -> SpeechCommand | None:
-        for name, rate_flag in ENGINES:
+        for name, args in ENGINES:
             path = shutil.which(name)
             if path:
-                return cls(path, rate_flag)
+                return cls(path, args)
         return None
 
     def busy(self) -> bool:
@@ -44,8 +59,10 @@ class SpeechCommand:
 
     def speak(self, text: str) -> None:
         try:
+            fill = {"{wpm}": str(self.rate_wpm), "{text}": text}
             self._proc = subprocess.Popen(
-                [self.program, self.rate_flag, str(self.rate_wpm), text],
+                [self.program, *(fill.get(a, a) for a in self.args)],
+                env={**os.environ, TEXT_VARIABLE: text},
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

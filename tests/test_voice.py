@@ -4,7 +4,9 @@ import stat
 
 import pytest
 
-from posecheck.voice import Speaker, SpeechCommand
+from posecheck.voice import ENGINES, TEXT_VARIABLE, Speaker, SpeechCommand
+
+WINDOWS_ARGS = list(dict(ENGINES)["powershell"])
 
 
 class FakeVoice:
@@ -90,6 +92,7 @@ def test_no_speech_engine_is_silent_not_an_error():
         (["espeak-ng", "say"], "espeak-ng", ["-s", "150", "Hold still"]),  # Linux
         (["espeak"], "espeak", ["-s", "150", "Hold still"]),
         (["say"], "say", ["-r", "150", "Hold still"]),  # macOS: built in
+        (["powershell"], "powershell", [*WINDOWS_ARGS, "said: Hold still"]),  # Windows
         ([], None, None),
     ],
 )
@@ -97,7 +100,11 @@ def test_the_speech_engine_found_and_how_it_is_called(installed, used, argv, tmp
     heard = tmp_path / "heard"
     for name in installed:  # stand-ins that write down what they were asked to say
         prog = tmp_path / name
-        prog.write_text(f'#!/bin/sh\necho "{name}" > {heard}\nprintf "%s\\n" "$@" >> {heard}\n')
+        prog.write_text(
+            f'#!/bin/sh\necho "{name}" > {heard}\nprintf "%s\\n" "$@" >> {heard}\n'
+            f'[ -n "${TEXT_VARIABLE}" ] && [ "{name}" = powershell ] && '
+            f'echo "said: ${TEXT_VARIABLE}" >> {heard}\n'
+        )
         prog.chmod(prog.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", str(tmp_path))
     engine = SpeechCommand.find()
