@@ -33,7 +33,8 @@ class VideoFrame:
 class VideoFileSource:
     """Frames of a video file, decoded on a background thread (decoding overlaps inference).
 
-    Timestamps come from the file's presentation times, not from an assumed frame rate.
+    Timestamps come from the file's presentation times, not from an assumed frame rate;
+    frames are turned upright as players show them (the rotation tag phones write).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -46,7 +47,7 @@ class VideoFileSource:
             raise FileNotFoundError(f"video not found: {self.path}")
         if self.path.is_dir():
             raise ValueError(f"{self.path} is a folder, not a video file")
-        cap = cv2.VideoCapture(str(self.path))
+        cap = _open_upright(self.path)
         ok = cap.isOpened()
         first = cap.read()[1] if ok else None
         if not ok or first is None:
@@ -77,7 +78,7 @@ class VideoFileSource:
         errors: list[BaseException] = []
 
         def decode() -> None:
-            cap = cv2.VideoCapture(str(self.path))
+            cap = _open_upright(self.path)
             try:
                 index = 0
                 last_t = -1.0
@@ -122,6 +123,16 @@ class VideoFileSource:
                 with contextlib.suppress(queue.Empty):
                     frames.get(timeout=0.05)
             worker.join(timeout=1.0)
+
+
+def _open_upright(path: Path) -> cv2.VideoCapture:
+    """Open a video file with its frames turned as players show them: a phone stores a
+    portrait or upside-down recording as turned pixels plus a rotation tag, which OpenCV
+    does not apply unless asked (some builds do by default)."""
+    cap = cv2.VideoCapture(str(path))
+    if cap.isOpened():
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return cap
 
 
 class CameraSource:

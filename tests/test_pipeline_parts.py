@@ -128,6 +128,46 @@ def test_file_timestamps_come_from_the_file(tmp_path, fps):
     assert all(b > a for a, b in zip(ts, ts[1:]))
 
 
+def _tag_rotation(path, degrees: int) -> None:
+    """Write a rotation tag into an MP4's track header (its display matrix), as phones do
+    for a portrait or upside-down recording; the pixels stay as they are."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"tkhd")
+    assert at > 0 and data[at + 4] == 0  # version 0 header: the matrix is 40 bytes in
+    one, minus_one = 0x00010000, 0xFFFF0000
+    a, b, c, d = {90: (0, one, minus_one, 0), 180: (minus_one, 0, 0, minus_one)}[degrees]
+    matrix = [a, b, 0, c, d, 0, 0, 0, 0x40000000]
+    data[at + 44 : at + 80] = b"".join(v.to_bytes(4, "big") for v in matrix)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "degrees, size, marked_corner",
+    [
+        (0, (160, 120), (0, 0)),  # the mark top left, as written
+        (90, (120, 160), (0, 119)),  # a portrait phone video: shown turned, as players do
+        (180, (160, 120), (119, 159)),  # upside down
+    ],
+)
+def test_video_frames_are_turned_as_players_show_them(tmp_path, degrees, size, marked_corner):
+    path = tmp_path / "phone.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (160, 120))
+    for _ in range(5):
+        frame = np.zeros((120, 160, 3), np.uint8)
+        frame[:30, :30] = 255  # a white square in the top left corner of the pixels
+        writer.write(frame)
+    writer.release()
+    if degrees:
+        _tag_rotation(path, degrees)
+    src = VideoFileSource(path)
+    frames = list(src)
+    assert src.size == size and len(frames) == 5
+    image = frames[0].image
+    assert (image.shape[1], image.shape[0]) == size
+    row, col = marked_corner
+    assert image[row, col].mean() > 200, "the white mark is not where a player shows it"
+
+
 def test_stopping_early_releases_the_decoder(tmp_path):
     src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=3.0))
     for i, _ in enumerate(src):
