@@ -235,9 +235,7 @@ def analyze_video(
         elapsed_s=elapsed,
         annotated_video=out_video,
     )
-    report["truncated"] = bool(
-        not partial and source.frame_count and frames < 0.9 * source.frame_count - 1
-    )
+    report["truncated"] = bool(not partial and source.ended_early(frames))
     return report
 
 

@@ -60,6 +60,10 @@ class VideoFileSource:
             )
         self.fps = float(cap.get(cv2.CAP_PROP_FPS)) or 0.0
         self.frame_count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        # Where the first frame sits on the container's clock, in frames (0 for most files;
+        # a cut or remuxed file can start later).
+        pts = cap.get(cv2.CAP_PROP_PTS)
+        self.first_frame_at = max(int(pts), 0) if np.isfinite(pts) else 0
         self.size = (first.shape[1], first.shape[0])
         cap.release()
         self.prefetch = prefetch
@@ -71,6 +75,18 @@ class VideoFileSource:
         if self.fps > 0 and self.frame_count > 0:
             return self.frame_count / self.fps
         return None
+
+    def ended_early(self, frames: int) -> bool:
+        """``frames`` read is well short of what the file declares (a truncated file).
+        Matroska/WebM files declare no count: OpenCV estimates it from their duration, which
+        runs from the container's zero, so a file whose first frame comes later is declared
+        that many frames longer; they are taken off before judging."""
+
+        def short_of(count: int) -> bool:
+            return frames < 0.9 * count - 1
+
+        count = self.frame_count
+        return bool(count) and short_of(count) and short_of(count - self.first_frame_at)
 
     def __iter__(self) -> Iterator[VideoFrame]:
         frames: queue.Queue = queue.Queue(maxsize=self.prefetch)

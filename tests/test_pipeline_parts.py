@@ -168,6 +168,25 @@ def test_video_frames_are_turned_as_players_show_them(tmp_path, degrees, size, m
     assert image[row, col].mean() > 200, "the white mark is not where a player shows it"
 
 
+@pytest.mark.parametrize(
+    "declared, first_frame_at, read, ended_early",
+    [
+        (482, 0, 482, False),  # whole
+        (482, 0, 470, False),  # a few frames fewer than declared: estimates are rough
+        (482, 0, 243, True),  # cut off half way
+        (782, 300, 482, False),  # WebM cut to start at 10 s: its estimate counts from 0
+        (782, 300, 243, True),  # ... and cut off half way as well
+        (0, 0, 100, False),  # a streamed recording declares no length
+    ],
+)
+def test_a_video_that_ends_early_is_told_from_one_that_starts_late(
+    tmp_path, declared, first_frame_at, read, ended_early
+):
+    src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=1.0))
+    src.frame_count, src.first_frame_at = declared, first_frame_at
+    assert src.ended_early(read) is ended_early
+
+
 def test_stopping_early_releases_the_decoder(tmp_path):
     src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=3.0))
     for i, _ in enumerate(src):
