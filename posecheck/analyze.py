@@ -31,7 +31,14 @@ class VideoSink:
 
     The frames go to a hidden part file beside ``path``, renamed to ``path`` on close: a
     video being written never stands in for a finished one, and two runs given the same
-    name each leave a whole video (the last one closed) rather than one garbled file."""
+    name each leave a whole video (the last one closed) rather than one garbled file.
+
+    Frames given their time are placed on the file's fixed frame rate: one shown longer
+    (a variable-rate recording, a live loop slower than the camera) is repeated, one due
+    in the same slot as the last is dropped, so the video plays in step with the clock."""
+
+    # The longest a frame is repeated to fill a gap (a longer gap is a broken timestamp).
+    MAX_GAP_S = 10.0
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int], queue_size: int = 16):
         self.path = Path(path)
@@ -52,6 +59,10 @@ class VideoSink:
             self._part.unlink(missing_ok=True)
             raise ValueError(f"cannot write a video to {self.path} (is the folder writable?)")
         self.size = size
+        self.fps = fps if fps > 0 else 30.0
+        self._t0: float | None = None  # the first frame's time
+        self._slots = 0  # frames written so far
+        self._last: np.ndarray | None = None  # the last frame given
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
         self._thread = threading.Thread(target=self._run, name="posecheck-sink", daemon=True)
         self._thread.start()
@@ -63,10 +74,25 @@ class VideoSink:
                 break
             self._writer.write(frame)
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, t_s: float | None = None) -> None:
+        """Add a frame; with its time ``t_s`` (seconds), as often as keeps the video in step."""
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size)
+        if t_s is not None:
+            if self._t0 is None:
+                self._t0 = t_s
+            slot = round((t_s - self._t0) * self.fps)  # the slot this frame's time falls in
+            if slot - self._slots > self.MAX_GAP_S * self.fps:  # the clock jumped: go on
+                self._t0, slot = t_s - self._slots / self.fps, self._slots
+            if slot < self._slots:  # that slot is filled already
+                self._last = frame
+                return
+            for _ in range(slot - self._slots):  # the last frame stays on until this one
+                self._queue.put(self._last)
+            self._slots = slot
         self._queue.put(frame)
+        self._last = frame
+        self._slots += 1
 
     def close(self, keep: bool = True) -> None:
         """Finish the video and put it in place; ``keep`` False drops it (a failed run)."""
@@ -207,7 +233,7 @@ def analyze_video(
                 pose = smoother.update(raw)
                 state = session.update(pose)
                 if sink is not None:
-                    sink.write(annotate(frame.image, state, spec, style))
+                    sink.write(annotate(frame.image, state, spec, style), frame.timestamp_s)
                 frames += 1
                 last_t = frame.timestamp_s
                 if frames > len(opening):  # the opening's frames were counted as they were read

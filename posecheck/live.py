@@ -268,7 +268,7 @@ def run_live(args: argparse.Namespace) -> int:
                             ex.done = True
                         stats.processed += 1
                     if sink is not None:
-                        sink.write(shown)  # the session as annotated, without the key help
+                        sink.write(shown, frame.timestamp_s)  # as annotated, without the key help
                     if window:
                         shown = _key_help(shown, speaker.muted, mirror)
                         if shown.shape[1] < 1280:  # large enough to read from the floor

@@ -417,6 +417,28 @@ def _frames_in(path) -> int:
     return n
 
 
+@pytest.mark.parametrize(
+    "times, shown",
+    [
+        ([0.0, 0.1, 0.2, 0.3], [0, 1, 2, 3]),  # a steady rate: frame for frame
+        ([0.0, 0.1, 0.34, 0.5], [0, 1, 1, 2, 2, 3]),  # a frame shown longer stays on
+        ([0.0, 0.1, 0.12, 0.3], [0, 1, 2, 3]),  # one in a filled slot waits for the next
+        ([5.0, 5.1, 5.2], [0, 1, 2]),  # times counted from the first frame
+        ([0.0, 0.1, 100.0, 100.1], [0, 1, 2, 3]),  # a jump in the clock is not filled
+    ],
+)
+def test_the_annotated_video_keeps_in_step_with_the_frames_times(tmp_path, times, shown):
+    path = tmp_path / "out.mp4"
+    with VideoSink(path, fps=10.0, size=(64, 48)) as sink:
+        for i, t in enumerate(times):
+            sink.write(np.full((48, 64, 3), 40 * i, np.uint8), t)
+    cap = cv2.VideoCapture(str(path))
+    seen = []
+    while (got := cap.read())[0]:
+        seen.append(round(float(got[1].mean()) / 40))
+    assert seen == shown
+
+
 def test_two_runs_writing_one_video_name_leave_a_whole_video(tmp_path):
     out = tmp_path / "clip_annotated.mp4"
     first, second = VideoSink(out, 30.0, (160, 120)), VideoSink(out, 30.0, (160, 120))
