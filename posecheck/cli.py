@@ -263,7 +263,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with stop_signals():  # kill or a closed terminal stops as Ctrl-C does
-            return args.func(args)
+            code = args.func(args)
+        sys.stdout.flush()  # a reader gone before the output left its buffer is caught here
+        return code
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
