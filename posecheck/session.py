@@ -139,8 +139,10 @@ SETTLE_RUN_S = 0.2
 # A break this short in a settled run (near the held value for SETTLE_RUN_S already) is
 # the pose model misreading a frame or a few (limbs swapped), not a move: the run goes on.
 SETTLE_GAP_S = 0.2
-# How many frames a value must be held to count as a peak (``from_start: peak_ratio``).
-PEAK_HELD_FRAMES = 9
+# A peak (``from_start: peak_ratio``) is the median of the readings over this long: 9
+# frames at 30 fps, 5 at 15 fps (a webcam in a dim room), 16 at 60; a value held for less
+# than half of it is a glitch. (It was 9 frames at any rate: 0.15 s at 60 fps.)
+PEAK_HELD_S = 0.25
 # ``sides.anchor``: the anchor joints' places are their median over the last this long
 # in the starting position.
 ANCHOR_REST_S = 2.0
@@ -242,7 +244,7 @@ class ExerciseSession:
         self._near: str | None = None
         self._near_left = 0  # votes for "left" in _near_votes
         self._view_counts: Counter = Counter()  # of the views in _views
-        self._peak_recent: dict[str, deque[float]] = {}
+        self._peak_recent: dict[str, deque[tuple[float, float]]] = {}
         self._baseline_window: deque[tuple[float, float]] = deque()
         self.resolution: dict | None = None
         self.frames = 0
@@ -443,7 +445,7 @@ class ExerciseSession:
         spec, st = self.spec, self.settings
         as_read, pose = pose, self._unswapped(pose)
         values = MeasureValues(spec, pose, st.visibility)
-        self._from_start(values)  # before the side is chosen: near/far rules may read them
+        self._from_start(values, t)  # before the side is chosen: near/far rules may read them
         if pose.present:
             self.frames_with_person += 1
         view = self._view(pose, t)
@@ -625,7 +627,7 @@ class ExerciseSession:
         names = {m.name for m in self.spec.measures.values() if m.from_start}
         return [k for k in values.values if k.rpartition(".")[2] in names]
 
-    def _from_start(self, values: MeasureValues) -> None:
+    def _from_start(self, values: MeasureValues, t: float) -> None:
         """Measures taken relative to the starting position: raw until it is known (only
         for collecting it), then the difference or ratio to it."""
         keys = self._from_start_keys(values)
@@ -637,24 +639,26 @@ class ExerciseSession:
             how = m.from_start
             if how == "peak_ratio":
                 rising = not m.peak_when or values.test(m.peak_when) is True
-                ref = self._peak(k, raw, ref, rising=rising)
+                ref = self._peak(k, t, raw, ref, rising=rising)
             if how in ("ratio", "peak_ratio"):
                 values.values[k] = raw / ref if ref and ref == ref else float("nan")
             else:
                 values.values[k] = raw - ref
 
-    def _peak(self, key: str, raw: float, start: float, rising: bool = True) -> float:
-        """The highest value held for PEAK_HELD_FRAMES frames in a row since the start
-        (a median over them, so that a glitch does not count), at least ``start``; frames
+    def _peak(self, key: str, t: float, raw: float, start: float, rising: bool = True) -> float:
+        """The highest value held for PEAK_HELD_S in a row since the start (a median over
+        the frames read in it, so that a glitch does not count), at least ``start``; frames
         where it may not rise (``peak_when`` false) break the run."""
-        recent = self._peak_recent.setdefault(key, deque(maxlen=PEAK_HELD_FRAMES))
+        recent = self._peak_recent.setdefault(key, deque())  # (time, value), the last run
         if not rising:
             recent.clear()
         elif raw == raw:
-            recent.append(raw)
+            recent.append((t, raw))
+            while len(recent) > 1 and t - recent[1][0] >= PEAK_HELD_S:
+                recent.popleft()  # the shortest run back that spans PEAK_HELD_S
         peak = self._peaks.get(key, start)
-        if len(recent) == recent.maxlen:
-            held = float(np.median(recent))
+        if recent and recent[-1][0] - recent[0][0] >= PEAK_HELD_S:
+            held = float(np.median([v for _, v in recent]))
             if math.isnan(peak) or held > peak:
                 peak = held
         self._peaks[key] = peak

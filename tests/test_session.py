@@ -950,3 +950,24 @@ def test_a_paused_hold_says_how_to_go_on():
     during = [m for ts, m in said if 5.5 <= ts < 6.0]  # past the grace, still out
     assert during and all(m and m.startswith("Hold paused") for m in during)
     assert said[-1][1].startswith("Hold...")  # back in: the same hold goes on
+
+
+@pytest.mark.parametrize(
+    "fps, held_s, is_peak",
+    [
+        (30, 0.1, False),  # a brief high reading is a glitch, not the highest held
+        (30, 0.3, True),
+        (15, 0.1, False),  # the same at a dim webcam's frame rate ...
+        (15, 0.3, True),
+        (60, 0.1, False),  # ... and a phone's
+        (60, 0.3, True),
+    ],
+)
+def test_a_peak_is_a_value_held_for_a_time_whatever_the_frame_rate(fps, held_s, is_peak):
+    session = ExerciseSession(load_spec("spine_twist"))  # knee_rel: from_start peak_ratio
+    t, peak = 0.0, None
+    for value, seconds in ((1.0, 1.0), (2.0, held_s), (1.0, 1.0)):
+        for _ in range(round(seconds * fps)):
+            peak = session._peak("left.knee_rel", t, value, start=1.0)
+            t += 1 / fps
+    assert peak == (2.0 if is_peak else 1.0)
