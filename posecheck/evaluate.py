@@ -21,7 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.frame import PoseFrame
-from posecheck.pose import Opening, PoseEstimator, PoseOptions, cache_dir, read_backwards
+from posecheck.pose import (
+    READ_RATE_FPS,
+    Opening,
+    PoseEstimator,
+    PoseOptions,
+    cache_dir,
+    read_backwards,
+    reads_every_frame,
+)
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import LOOK_BACK, LookBack, PoseSmoother, join_opening
 from posecheck.source import VideoFileSource
@@ -115,7 +123,9 @@ def load_or_compute_poses(
     video = Path(video)
     model = estimator.model_path if estimator else "default"
     options = estimator.options if estimator else PoseOptions()
-    model_key = hashlib.sha1(f"{model} {options}".encode()).hexdigest()[:8]
+    # A video faster than the reading rate is read at that rate (the key tells which).
+    rate = "" if reads_every_frame(VideoFileSource(video).fps) else f" at {READ_RATE_FPS:g} fps"
+    model_key = hashlib.sha1(f"{model} {options}{rate}".encode()).hexdigest()[:8]
     stem = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}"
     path = stem.with_suffix(".npz")
     back_path = stem.parent / f"{stem.name}-back{lookback.seconds:g}.npz" if lookback else None

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posecheck.frame import PoseFrame
 from posecheck.landmarks import Landmark
 from posecheck.pose import (
     _TURNS,
@@ -46,8 +47,34 @@ def test_empty_picture_gives_no_person():
 def test_timestamps_may_repeat_without_crashing_video_mode():
     blank = np.zeros((120, 160, 3), np.uint8)
     with PoseEstimator() as estimator:
-        for t in (0.0, 0.0, 0.0004, 0.01):
-            assert not estimator.detect(blank, t).present
+        for t in (0.0, 0.0, 0.0004, 0.01):  # the model itself: detect() shares such readings
+            assert not estimator._read(blank, t).present
+
+
+@pytest.mark.parametrize(
+    "fps, read_per_second",
+    [
+        (15.0, 15),  # every frame
+        (29.97, 30),
+        (30.0, 30),
+        (50.0, 25),  # every other frame
+        (60.0, 30),
+        (120.0, 30),  # every fourth
+    ],
+)
+def test_the_model_reads_at_most_30_frames_a_second(fps, read_per_second, monkeypatch):
+    estimator = PoseEstimator()
+    read = []
+
+    def fake_read(image, t):
+        read.append(t)
+        return PoseFrame.empty(t, (160, 120))
+
+    monkeypatch.setattr(estimator, "_read", fake_read)
+    blank = np.zeros((120, 160, 3), np.uint8)
+    poses = [estimator.detect(blank, i / fps) for i in range(round(2 * fps))]
+    assert len(read) == pytest.approx(2 * read_per_second, abs=1)
+    assert [p.timestamp_s for p in poses] == [i / fps for i in range(round(2 * fps))]
 
 
 def _imports(path: Path) -> set[str]:
