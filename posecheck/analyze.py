@@ -261,7 +261,7 @@ def analyze_video(
         elapsed_s=elapsed,
         annotated_video=out_video,
     )
-    report["truncated"] = bool(not partial and source.ended_early(frames))
+    report["truncated"] = bool(not partial and frames and source.ended_early(last_t))
     return report
 
 

@@ -76,17 +76,17 @@ class VideoFileSource:
             return self.frame_count / self.fps
         return None
 
-    def ended_early(self, frames: int) -> bool:
-        """``frames`` read is well short of what the file declares (a truncated file).
-        Matroska/WebM files declare no count: OpenCV estimates it from their duration, which
-        runs from the container's zero, so a file whose first frame comes later is declared
-        that many frames longer; they are taken off before judging."""
-
-        def short_of(count: int) -> bool:
-            return frames < 0.9 * count - 1
-
-        count = self.frame_count
-        return bool(count) and short_of(count) and short_of(count - self.first_frame_at)
+    def ended_early(self, last_t: float) -> bool:
+        """The frames read, the last at ``last_t`` seconds, stop well short of the length
+        the file declares (a truncated file). Judged by time, not by frames: a variable
+        frame rate has fewer frames than its length at the nominal rate. Matroska/WebM
+        files declare no count: OpenCV estimates it from their duration, which runs from
+        the container's zero, so a file whose first frame comes later is declared that
+        much longer; it is taken off before judging."""
+        if not self.frame_count or self.fps <= 0:
+            return False
+        declared = (self.frame_count - self.first_frame_at) / self.fps
+        return last_t + 1 / self.fps < 0.9 * declared - 1 / self.fps
 
     def __iter__(self) -> Iterator[VideoFrame]:
         frames: queue.Queue = queue.Queue(maxsize=self.prefetch)

@@ -169,22 +169,23 @@ def test_video_frames_are_turned_as_players_show_them(tmp_path, degrees, size, m
 
 
 @pytest.mark.parametrize(
-    "declared, first_frame_at, read, ended_early",
+    "declared, first_frame_at, last_t, ended_early",
     [
-        (482, 0, 482, False),  # whole
-        (482, 0, 470, False),  # a few frames fewer than declared: estimates are rough
-        (482, 0, 243, True),  # cut off half way
-        (782, 300, 482, False),  # WebM cut to start at 10 s: its estimate counts from 0
-        (782, 300, 243, True),  # ... and cut off half way as well
-        (0, 0, 100, False),  # a streamed recording declares no length
+        (482, 0, 16.03, False),  # whole: 482 frames at 30 fps, the last at 16.03 s
+        (482, 0, 15.6, False),  # a few frames short: estimates are rough
+        (482, 0, 8.07, True),  # cut off half way
+        (782, 300, 16.03, False),  # WebM cut to start at 10 s: its estimate counts from 0
+        (782, 300, 8.07, True),  # ... and cut off half way as well
+        (482, 0, 16.0, False),  # variable rate: 307 frames over the same 16 s
+        (0, 0, 3.3, False),  # a streamed recording declares no length
     ],
 )
 def test_a_video_that_ends_early_is_told_from_one_that_starts_late(
-    tmp_path, declared, first_frame_at, read, ended_early
+    tmp_path, declared, first_frame_at, last_t, ended_early
 ):
-    src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=1.0))
+    src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=1.0, fps=30.0))
     src.frame_count, src.first_frame_at = declared, first_frame_at
-    assert src.ended_early(read) is ended_early
+    assert src.ended_early(last_t) is ended_early
 
 
 def test_stopping_early_releases_the_decoder(tmp_path):
