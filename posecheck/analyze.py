@@ -52,14 +52,14 @@ class VideoSink:
         )
         os.close(fd)  # the name is reserved; the writer opens it anew
         self._part = Path(part)
+        self.fps = fps if fps > 0 else 30.0
         self._writer = cv2.VideoWriter(
-            str(self._part), cv2.VideoWriter_fourcc(*"mp4v"), fps if fps > 0 else 30.0, size
+            str(self._part), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, size
         )
         if not self._writer.isOpened():
             self._part.unlink(missing_ok=True)
             raise ValueError(f"cannot write a video to {self.path} (is the folder writable?)")
         self.size = size
-        self.fps = fps if fps > 0 else 30.0
         self._t0: float | None = None  # the first frame's time
         self._slots = 0  # frames written so far
         self._last: np.ndarray | None = None  # the last frame given

@@ -124,7 +124,8 @@ def load_or_compute_poses(
     model = estimator.model_path if estimator else "default"
     options = estimator.options if estimator else PoseOptions()
     # A video faster than the reading rate is read at that rate (the key tells which).
-    rate = "" if reads_every_frame(VideoFileSource(video).fps) else f" at {READ_RATE_FPS:g} fps"
+    source = VideoFileSource(video)  # read again from the start by each loop below
+    rate = "" if reads_every_frame(source.fps) else f" at {READ_RATE_FPS:g} fps"
     model_key = hashlib.sha1(f"{model} {options}{rate}".encode()).hexdigest()[:8]
     stem = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}"
     path = stem.with_suffix(".npz")
@@ -140,7 +141,7 @@ def load_or_compute_poses(
             opening = Opening(lookback.seconds) if lookback else None
             with estimator if own else contextlib.nullcontext():
                 poses = []
-                for f in VideoFileSource(video):
+                for f in source:
                     if opening is not None:
                         opening.add(f.image, f.timestamp_s)
                     poses.append(estimator.detect(f.image, f.timestamp_s))
@@ -153,7 +154,7 @@ def load_or_compute_poses(
             estimator = estimator or PoseEstimator()
             if opening is None:  # the forward poses came from the cache
                 opening = Opening(lookback.seconds)
-                for f in VideoFileSource(video):
+                for f in source:
                     if not opening.add(f.image, f.timestamp_s):
                         break
             backward = read_backwards(opening, estimator)
