@@ -255,7 +255,7 @@ def analyze_video(
         partial=partial,
         duration_s=round(last_t + (1.0 / source.fps if source.fps else 0.0), 3) if frames else 0.0,
         video_fps=source.fps,
-        frame_size=source.size,
+        frame_size=source.video_size,
         frames=frames,
         model=estimator.model_name if estimator is not None else "precomputed poses",
         elapsed_s=elapsed,

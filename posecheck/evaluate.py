@@ -123,9 +123,12 @@ def load_or_compute_poses(
     video = Path(video)
     model = estimator.model_path if estimator else "default"
     options = estimator.options if estimator else PoseOptions()
-    # A video faster than the reading rate is read at that rate (the key tells which).
+    # A video faster than the reading rate is read at that rate, one larger than the
+    # source's limit at a smaller size (the key tells which).
     source = VideoFileSource(video)  # read again from the start by each loop below
     rate = "" if reads_every_frame(source.fps) else f" at {READ_RATE_FPS:g} fps"
+    if source.size != source.video_size:
+        rate += f" scaled to {source.size[0]}x{source.size[1]}"
     model_key = hashlib.sha1(f"{model} {options}{rate}".encode()).hexdigest()[:8]
     stem = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}"
     path = stem.with_suffix(".npz")

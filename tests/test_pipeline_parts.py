@@ -169,6 +169,28 @@ def test_video_frames_are_turned_as_players_show_them(tmp_path, degrees, size, m
 
 
 @pytest.mark.parametrize(
+    "written, degrees, max_side, size",
+    [
+        ((160, 120), 0, None, (160, 120)),  # no limit
+        ((160, 120), 0, 160, (160, 120)),  # at the limit: as it is
+        ((160, 120), 0, 100, (100, 75)),  # larger (as a 4K video is): scaled, same shape
+        ((160, 120), 90, 100, (75, 100)),  # a portrait phone video: turned, then scaled
+        ((150, 98), 0, 80, (80, 52)),  # sizes round to whole pixels
+    ],
+)
+def test_large_frames_are_scaled_down_as_they_are_decoded(
+    tmp_path, written, degrees, max_side, size
+):
+    path = write_video(tmp_path / "v.mp4", seconds=0.3, size=written)
+    if degrees:
+        _tag_rotation(path, degrees)
+    src = VideoFileSource(path, max_side=max_side)
+    shown = written if not degrees else written[::-1]
+    assert src.size == size and src.video_size == shown
+    assert {(f.image.shape[1], f.image.shape[0]) for f in src} == {size}
+
+
+@pytest.mark.parametrize(
     "declared, first_frame_at, last_t, ended_early",
     [
         (482, 0, 16.03, False),  # whole: 482 frames at 30 fps, the last at 16.03 s
