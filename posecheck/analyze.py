@@ -208,7 +208,7 @@ def analyze_video(
     sink = VideoSink(out_video, source.fps, source.size) if out_video else None
     style = OverlayStyle()
     started = time.perf_counter()
-    tick = _Ticker(progress, source.frame_count)
+    tick = _Ticker(progress, source.frames_expected)
     partial = False
     frames = 0
     last_t = 0.0

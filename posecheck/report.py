@@ -243,6 +243,13 @@ def format_summary(report: dict) -> str:
                 key=lambda e: (e["end_s"] or report["duration_s"]) - e["start_s"],
             )
             lines.append(f'  Most of the time: "{common["message"]}"')
+    early = setup.get("in_position_before")
+    if early:
+        spans = ", ".join(f"{_t(e['start_s'])}-{_t(e['end_s'])} s" for e in early)
+        lines.append(
+            f"  Already in position at {spans}, before the starting position was seen: "
+            "not timed (a hold is timed from the starting position)."
+        )
     reps = report["reps"]
     if report["count_kind"] == "reps":
         lines.append(

@@ -162,6 +162,10 @@ _UNCOUNTED_REPS = {
     "partial_rest": ("rest_partial_cue", "Turned back early: not counted"),
 }
 
+# The shortest time in a hold's position before the start that the report mentions (a
+# moment there is a movement passing through it, not a hold under way).
+HELD_BEFORE_MIN_S = 2.0
+
 # Setup problems about the camera's view only: the starting position is timed through them.
 _VIEW_PROBLEMS = {"turn_side_on", "face_camera"}
 
@@ -202,6 +206,8 @@ class ExerciseSession:
         self.stage = Stage.SETUP
         self.setup_passed_s: float | None = None
         self._start_since: float | None = None
+        # (start, end) s in the held position before the starting position was seen
+        self.held_before_start: list[tuple[float, float]] = []
         self.reps_counter = RepCounter(spec.reps) if spec.reps else None
         self.hold_timer = (
             HoldTimer(spec.hold, spec.targets.hold_s, spec.targets.hold_max_s)
@@ -500,6 +506,12 @@ class ExerciseSession:
                 self._start_since = None
             if setup_ok and not in_start:
                 problems.append(("start_position", spec.start.message))
+            if not in_start and self._holding_before_start(values, problems, only_hidden):
+                spans = self.held_before_start  # a hold under way that cannot be timed
+                if spans and t - spans[-1][1] <= spec.hold.grace_s:
+                    spans[-1] = (spans[-1][0], t)
+                else:
+                    spans.append((t, t))
             if setup_ok and in_start and t - self._start_since >= spec.start.hold_s:
                 self._start_ref = {
                     k: float(np.nanmedian([d[k] for d in self._start_samples]))
@@ -622,6 +634,21 @@ class ExerciseSession:
             events=tuple(events),
             paused=paused,
         )
+
+    def _holding_before_start(
+        self, values: MeasureValues, problems: list[tuple[str, str]], only_hidden: bool
+    ) -> bool:
+        """In the held position before the starting position was seen (a video that begins
+        mid-hold, or someone who got into position before the app was ready): the hold
+        cannot be timed, which whoever reviews the video should be told."""
+        if self.hold_timer is None:
+            return False
+        readable = not problems or all(
+            pid in _VIEW_PROBLEMS or pid == "start_position" for pid, _ in problems
+        )
+        if only_hidden:  # a part the hold does not read (hands under the head) is hidden
+            readable = self._count_readable(values)
+        return readable and values.test(self.spec.hold.position) is True
 
     def _from_start_keys(self, values: MeasureValues) -> list[str]:
         names = {m.name for m in self.spec.measures.values() if m.from_start}
@@ -1017,6 +1044,18 @@ class ExerciseSession:
             return f"The video is too short ({seen:.1f} s) to check the starting position"
         return "The starting position was never reached: " + self.spec.start.message
 
+    def _held_before_start(self) -> list[dict]:
+        """Holds under way before the starting position was seen (a video that begins
+        mid-hold): not timed, and said so. Only once the starting position has been
+        reached: until then the clip may be of another movement that looks alike."""
+        if self.setup_passed_s is None or self.hold_timer is None:
+            return []
+        return [
+            {"start_s": round(a, 3), "end_s": round(b, 3)}
+            for a, b in self.held_before_start
+            if b - a >= max(self.spec.hold.min_hold_s, HELD_BEFORE_MIN_S)
+        ]
+
     def holds_done(self) -> dict[str, int]:
         """Holds per side, however long (what was done; the report's counts)."""
         return {s: sum(1 for _, side, _ in self.holds if side == s) for s in SIDES}
@@ -1069,6 +1108,7 @@ class ExerciseSession:
                 if self.setup_passed_s is None
                 else round(self.setup_passed_s, 3),
                 "message": None if self.setup_passed_s is not None else self._never_started(),
+                "in_position_before": self._held_before_start(),
             },
             "reps": self.rep_counts(),
             "rep_list": [

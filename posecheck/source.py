@@ -80,9 +80,15 @@ class VideoFileSource:
     @property
     def duration_s(self) -> float | None:
         """Declared duration (frame count / fps), None when the container does not say."""
-        if self.fps > 0 and self.frame_count > 0:
-            return self.frame_count / self.fps
+        if self.fps > 0 and self.frames_expected > 0:
+            return self.frames_expected / self.fps
         return None
+
+    @property
+    def frames_expected(self) -> int:
+        """The frames the file is expected to hold (0: unknown), less those a WebM's
+        estimate counts before its first frame (see :meth:`ended_early`)."""
+        return max(self.frame_count - self.first_frame_at, 0)
 
     def ended_early(self, last_t: float) -> bool:
         """The frames read, the last at ``last_t`` seconds, stop well short of the length
@@ -93,7 +99,7 @@ class VideoFileSource:
         much longer; it is taken off before judging."""
         if not self.frame_count or self.fps <= 0:
             return False
-        declared = (self.frame_count - self.first_frame_at) / self.fps
+        declared = self.frames_expected / self.fps
         return last_t + 1 / self.fps < 0.9 * declared - 1 / self.fps
 
     def __iter__(self) -> Iterator[VideoFrame]:

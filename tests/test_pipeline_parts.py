@@ -210,6 +210,19 @@ def test_a_video_that_ends_early_is_told_from_one_that_starts_late(
     assert src.ended_early(last_t) is ended_early
 
 
+@pytest.mark.parametrize(
+    "declared, first_frame_at, expected",
+    [(482, 0, 482), (782, 300, 482), (0, 0, 0)],  # as above: whole, WebM from 10 s, streamed
+)
+def test_progress_and_length_count_the_frames_the_file_holds(
+    tmp_path, declared, first_frame_at, expected
+):
+    src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=1.0, fps=30.0))
+    src.frame_count, src.first_frame_at = declared, first_frame_at
+    assert src.frames_expected == expected
+    assert src.duration_s == (expected / 30.0 if expected else None)
+
+
 def test_stopping_early_releases_the_decoder(tmp_path):
     src = VideoFileSource(write_video(tmp_path / "v.mp4", seconds=3.0))
     for i, _ in enumerate(src):

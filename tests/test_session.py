@@ -971,3 +971,58 @@ def test_a_peak_is_a_value_held_for_a_time_whatever_the_frame_rate(fps, held_s, 
             peak = session._peak("left.knee_rel", t, value, start=1.0)
             t += 1 / fps
     assert peak == (2.0 if is_peak else 1.0)
+
+
+EARLY_CASES = [
+    # name, exercise, segments, (start, end) of the "already in position" span or None
+    (
+        "a video that begins mid knee hug: that hold is told, not timed",
+        "knee_to_chest",
+        [(hug("left"), 4), (lying, 2), (hug("right"), 4), (lying, 1)],
+        (0.0, 4.0),
+    ),
+    (
+        "one that begins at the start: nothing to tell",
+        "knee_to_chest",
+        [(lying, 2), (hug("left"), 4), (lying, 1)],
+        None,
+    ),
+    (
+        "a moment in the position (1.8 s) is not a hold under way",
+        "knee_to_chest",
+        [(hug("left"), 1.8), (lying, 2), (hug("right"), 4), (lying, 1)],
+        None,
+    ),
+    (
+        "the starting position never seen: it may be another movement, nothing told",
+        "knee_to_chest",
+        [(hug("left"), 4), (nobody, 1)],
+        None,
+    ),
+    (
+        "a rep exercise begun at the top: only holds are timed from the start",
+        "bridge",
+        [(top, 3), (rest, 2), (top, 2), (rest, 1)],
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, exercise, segments, span", EARLY_CASES, ids=[c[0] for c in EARLY_CASES]
+)
+def test_a_hold_under_way_before_the_start_is_told_not_timed(name, exercise, segments, span):
+    session = play(exercise, segments)
+    report = build_report(
+        session, video="x.mp4", partial=False, duration_s=session.last_t, video_fps=30.0,
+        frame_size=(640, 480), frames=session.frames, model="fake", elapsed_s=1.0,
+    )  # fmt: skip
+    early = report["setup"]["in_position_before"]
+    said = "Already in position at" in format_summary(report)
+    if span is None:
+        assert early == [] and not said
+        return
+    (e,) = early
+    assert (e["start_s"], e["end_s"]) == pytest.approx(span, abs=0.5)
+    assert said
+    assert [h["side"] for h in report["holds"]] == ["right"]  # the left one was not timed
