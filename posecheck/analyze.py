@@ -180,6 +180,8 @@ def analyze_video(
     estimator: PoseEstimator | None = None,
     poses: Sequence[PoseFrame] | None = None,
     lookback: LookBack | None = LOOK_BACK,
+    start_s: float | None = None,
+    end_s: float | None = None,
 ) -> dict:
     """Analyse a recorded video and return its report (see README, "Report").
 
@@ -194,11 +196,15 @@ def analyze_video(
         estimator: an open estimator to reuse (its model is then used).
         poses: precomputed poses, one per frame, instead of running the estimator.
         lookback: how the opening is read again backwards (None: not at all).
+        start_s, end_s: analyse only this part of the video (None: from its start, to its
+            end); times in the report stay the video's own.
 
     Ctrl-C stops the analysis early: the report so far comes back with ``partial`` true.
     """
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
-    source = VideoFileSource(video)
+    if poses is not None and (start_s or end_s is not None):
+        raise ValueError("precomputed poses are of the whole video: give no start or end")
+    source = VideoFileSource(video, start_s=start_s, end_s=end_s)
     session = ExerciseSession(spec)
     smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
     own_estimator = estimator is None and poses is None
@@ -208,10 +214,10 @@ def analyze_video(
     sink = VideoSink(out_video, source.fps, source.size) if out_video else None
     style = OverlayStyle()
     started = time.perf_counter()
-    tick = _Ticker(progress, source.frames_expected)
+    tick = _Ticker(progress, source.frames_to_read)
     partial = False
     frames = 0
-    last_t = 0.0
+    first_t = last_t = 0.0
     precomputed = poses is not None
     opening: list[PoseFrame] = []
     failed = True  # until the frames are all read, or the user stops the run
@@ -234,6 +240,8 @@ def analyze_video(
                 state = session.update(pose)
                 if sink is not None:
                     sink.write(annotate(frame.image, state, spec, style), frame.timestamp_s)
+                if not frames:
+                    first_t = frame.timestamp_s
                 frames += 1
                 last_t = frame.timestamp_s
                 if frames > len(opening):  # the opening's frames were counted as they were read
@@ -253,13 +261,16 @@ def analyze_video(
         session,
         video=str(video),
         partial=partial,
-        duration_s=round(last_t + (1.0 / source.fps if source.fps else 0.0), 3) if frames else 0.0,
+        duration_s=round(last_t - first_t + (1.0 / source.fps if source.fps else 0.0), 3)
+        if frames
+        else 0.0,
         video_fps=source.fps,
         frame_size=source.video_size,
         frames=frames,
         model=estimator.model_name if estimator is not None else "precomputed poses",
         elapsed_s=elapsed,
         annotated_video=out_video,
+        part_s=(first_t, last_t) if frames and (start_s or end_s is not None) else None,
     )
     report["truncated"] = bool(not partial and frames and source.ended_early(last_t))
     return report

@@ -28,11 +28,32 @@ def _output_stem(video: str, exercise_id: str) -> str:
     return stem if exercise_id in normalize_id(stem) else f"{stem}_{exercise_id}"
 
 
+def clock_time(text: str) -> float:
+    """A time in a video as a person writes it: 95, 95.5, 1:35 or 0:01:35 (seconds)."""
+    parts = text.strip().split(":")
+    try:
+        if len(parts) > 3 or any(not p.strip() for p in parts):
+            raise ValueError
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time: write seconds (95) or minutes:seconds (1:35)"
+        ) from None
+    if any(v < 0 for v in values) or any(v >= 60 for v in values[1:]):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time: minutes:seconds (1:35)")
+    total = 0.0
+    for v in values:
+        total = total * 60 + v
+    return total
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.report import SAFETY, VIDEO_SUFFIXES, names_folder, output_path
     from posecheck.spec import load_spec
 
     spec = load_spec(args.exercise)  # fail on a bad id or output before opening anything
+    if args.start is not None and args.end is not None and args.end <= args.start:
+        raise ValueError(f"--to {args.end:g} s comes before --from {args.start:g} s")
     several = len(args.video) > 1
     for option, given in (("--out", args.out), ("--report", args.report)):
         if several and given and not names_folder(given):
@@ -90,6 +111,8 @@ def _analyze_one(
         out_video=out,
         model=args.model,
         progress=None if args.quiet else print_progress,
+        start_s=args.start,
+        end_s=args.end,
     )
     if not args.quiet and sys.stderr is not None and sys.stderr.isatty():
         sys.stderr.write("\n")  # after the progress line
@@ -204,6 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON report or a folder for it (default: NAME_report.json in the current folder)",
     )
     a.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
+    a.add_argument(
+        "--from",
+        dest="start",
+        type=clock_time,
+        metavar="TIME",
+        help="analyse from this time in the video (seconds, or minutes:seconds as 1:35): one "
+        "exercise of a longer recording",
+    )
+    a.add_argument(
+        "--to", dest="end", type=clock_time, metavar="TIME", help="... and up to this time"
+    )
     a.add_argument("--no-video", action="store_true", help="do not write the annotated video")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     a.set_defaults(func=cmd_analyze)

@@ -404,8 +404,9 @@ def _image(rgb: np.ndarray):
 
 
 class Opening:
-    """A recorded video's first frames, kept JPEG-compressed (6 s of 1080p take about
-    60 MB at 30 fps, 120 MB at 60), to be read again backwards by :func:`read_backwards`."""
+    """A recorded video's first ``seconds`` (from its first frame read), kept
+    JPEG-compressed (6 s of 1080p take about 60 MB at 30 fps, 120 MB at 60), to be read
+    again backwards by :func:`read_backwards`."""
 
     def __init__(self, seconds: float, quality: int = 95):
         self.seconds = seconds
@@ -414,7 +415,7 @@ class Opening:
 
     def add(self, image_bgr: np.ndarray, timestamp_s: float) -> bool:
         """Keep the frame if it is in the opening; False once past it."""
-        if timestamp_s >= self.seconds:
+        if self.frames and timestamp_s >= self.frames[0][0] + self.seconds:
             return False
         ok, jpeg = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
         if not ok:

@@ -96,6 +96,7 @@ def build_report(
     model: str,
     elapsed_s: float,
     annotated_video=None,
+    part_s: tuple[float, float] | None = None,
     **extra,
 ) -> dict:
     """The report of a finished :class:`~posecheck.session.ExerciseSession` (see README)."""
@@ -108,6 +109,7 @@ def build_report(
         "partial": partial,
         "truncated": False,
         "duration_s": round(duration_s, 3),
+        "part_s": [round(part_s[0], 3), round(part_s[1], 3)] if part_s else None,
         "video_fps": round(video_fps, 3),
         "frame_size": list(frame_size),
         "frames_seen": frames,
@@ -176,6 +178,14 @@ def merged_cues(cues: list[dict]) -> list[dict]:
     return out
 
 
+def _clock(seconds: float) -> str:
+    """A time as a player shows it: 1:05.2 (or 1:02:05.2)."""
+    m, tenths = divmod(round(max(seconds, 0.0) * 10), 600)
+    h, m = divmod(m, 60)
+    sec = f"{tenths / 10:04.1f}"
+    return f"{h}:{m:02d}:{sec}" if h else f"{m}:{sec}"
+
+
 def _t(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
@@ -225,6 +235,9 @@ def format_summary(report: dict) -> str:
         f"  {report['duration_s']:.1f} s, {frames} frames, a person in {seen} ({share(seen, frames)})"
         + ("   [PARTIAL: interrupted]" if report.get("partial") else "")
     )
+    if report.get("part_s"):
+        a, b = report["part_s"]
+        lines.append(f"  Only {_clock(a)}-{_clock(b)} of the video was analysed (its own times).")
     if report.get("truncated"):
         lines.append("  The video ended early (truncated file?): counts cover what could be read.")
     if frames and seen == 0:

@@ -13,6 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+# Reading from a time seeks this much before it, then reads on (seeks land on key frames).
+SEEK_BEFORE_S = 2.0
+
 # Frames larger than this on their long side are scaled down as they are decoded: the
 # pose model reads a 256-pixel crop, so a 4K phone video gains nothing from its pixels
 # and would cost twice the time (and 1.5 GB) to analyse, and give a 4K annotated video.
@@ -41,14 +44,22 @@ class VideoFileSource:
     Timestamps come from the file's presentation times, not from an assumed frame rate;
     frames are turned upright as players show them (the rotation tag phones write), and
     scaled to at most ``max_side`` pixels on their long side (``size``; ``video_size`` is
-    the file's own).
+    the file's own). ``start_s`` and ``end_s`` read only that part of the video (its
+    frames keep the video's own times).
 
     Raises:
         FileNotFoundError: the file does not exist.
         ValueError: the file is not a video OpenCV can decode, or has no frames.
     """
 
-    def __init__(self, path: str | Path, prefetch: int = 8, max_side: int | None = MAX_SIDE):
+    def __init__(
+        self,
+        path: str | Path,
+        prefetch: int = 8,
+        max_side: int | None = MAX_SIDE,
+        start_s: float | None = None,
+        end_s: float | None = None,
+    ):
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"video not found: {self.path}")
@@ -76,6 +87,14 @@ class VideoFileSource:
         cap.release()
         self.prefetch = prefetch
         self.frames_decoded = 0
+        if start_s is not None and end_s is not None and end_s <= start_s:
+            raise ValueError(
+                f"the part to read ends ({end_s:g} s) before it starts ({start_s:g} s)"
+            )
+        length = self.frames_expected / self.fps if self.fps > 0 else None
+        if start_s and length and start_s >= length:
+            raise ValueError(f"{self.path} is {length:.1f} s long: nothing after {start_s:g} s")
+        self.start_s, self.end_s = start_s or None, end_s
 
     @property
     def duration_s(self) -> float | None:
@@ -90,6 +109,16 @@ class VideoFileSource:
         estimate counts before its first frame (see :meth:`ended_early`)."""
         return max(self.frame_count - self.first_frame_at, 0)
 
+    @property
+    def frames_to_read(self) -> int:
+        """The frames expected in the part read (0: unknown)."""
+        n = self.frames_expected
+        if not n or self.fps <= 0:
+            return n
+        start = self.start_s or 0.0
+        end = min(n / self.fps, self.end_s) if self.end_s is not None else n / self.fps
+        return max(round((end - start) * self.fps), 0)
+
     def ended_early(self, last_t: float) -> bool:
         """The frames read, the last at ``last_t`` seconds, stop well short of the length
         the file declares (a truncated file). Judged by time, not by frames: a variable
@@ -100,6 +129,8 @@ class VideoFileSource:
         if not self.frame_count or self.fps <= 0:
             return False
         declared = self.frames_expected / self.fps
+        if self.end_s is not None:
+            declared = min(declared, self.end_s)  # only that part was to be read
         return last_t + 1 / self.fps < 0.9 * declared - 1 / self.fps
 
     def __iter__(self) -> Iterator[VideoFrame]:
@@ -112,6 +143,11 @@ class VideoFileSource:
             try:
                 index = 0
                 last_t = -1.0
+                if self.start_s:
+                    # Seek a little before the start (a seek may land on a later key
+                    # frame), then read on to it.
+                    cap.set(cv2.CAP_PROP_POS_MSEC, max(self.start_s - SEEK_BEFORE_S, 0) * 1000)
+                    index = max(int(cap.get(cv2.CAP_PROP_POS_FRAMES)), 0)
                 while not stop.is_set():
                     ok, image = cap.read()
                     if not ok or image is None:
@@ -121,6 +157,11 @@ class VideoFileSource:
                         # No usable presentation time: fall back on the nominal rate.
                         t = index / self.fps if self.fps > 0 else last_t + 1 / 30
                     last_t = t
+                    if self.start_s and t < self.start_s - 1e-6:
+                        index += 1
+                        continue
+                    if self.end_s is not None and t > self.end_s + 1e-6:
+                        break
                     if (image.shape[1], image.shape[0]) != self.size:
                         image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
                     frame = VideoFrame(image=image, timestamp_s=t, index=index)

@@ -1,5 +1,6 @@
 """Bad input gets one clear line and a non-zero exit, never a traceback."""
 
+import argparse
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from posecheck.analyze import Progress, analyze_video, print_progress
-from posecheck.cli import _output_stem, main
+from posecheck.cli import _output_stem, clock_time, main
 from posecheck.frame import PoseFrame
 from posecheck.pose import PoseOptions
 from posecheck.report import output_path, write_report
@@ -66,6 +67,16 @@ def _bad_inputs(tmp_path: Path, blank: Path) -> dict:
             2,
             "model file not found",
         ),
+        "--to before --from": (
+            ["analyze", str(blank), "-e", "bridge", "--from", "0:05", "--to", "3"],
+            2,
+            "--to 3 s comes before --from 5 s",
+        ),
+        "--from after the end": (
+            ["analyze", str(blank), "-e", "bridge", "--from", "1:00"],
+            2,
+            "is 1.0 s long: nothing after 60 s",
+        ),
         "invalid model": (
             ["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "model.task")],
             2,
@@ -83,6 +94,8 @@ CASES = [
     "unknown exercise",
     "missing model",
     "invalid model",
+    "--to before --from",
+    "--from after the end",
 ]
 
 
@@ -451,3 +464,41 @@ def test_kill_mid_frame_leaves_report_and_video_agreeing(tmp_path, blank_video):
     assert report["partial"] is True
     assert report["frames_seen"] == 5  # the frame being read when kill came is kept
     assert cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT) == 5
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("95", 95.0),
+        ("95.5", 95.5),
+        ("1:35", 95.0),
+        ("01:35.5", 95.5),
+        ("1:02:05", 3725.0),
+        ("0", 0.0),
+        ("1:75", None),  # not a time: 75 seconds past a minute
+        ("1:-5", None),
+        ("abc", None),
+        ("", None),
+        ("1::5", None),
+        ("1:2:3:4", None),
+    ],
+)
+def test_times_written_as_people_write_them(text, seconds):
+    if seconds is None:
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a time"):
+            clock_time(text)
+    else:
+        assert clock_time(text) == seconds
+
+
+def test_one_part_of_a_longer_recording(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    video = write_video(tmp_path / "session.mp4", seconds=4.0, fps=10.0)
+    rc = main(["analyze", str(video), "-e", "bridge", "--from", "1.5", "--to", "0:03", "-q"])
+    assert rc == 0
+    report = json.loads((tmp_path / "session_bridge_report.json").read_text())
+    assert report["part_s"] == [1.5, 3.0] and report["frames_seen"] == 16
+    assert report["duration_s"] == pytest.approx(1.6) and not report["truncated"]
+    assert "Only 0:01.5-0:03.0 of the video was analysed" in capsys.readouterr().out
+    annotated = cv2.VideoCapture(str(tmp_path / "session_bridge_annotated.mp4"))
+    assert int(annotated.get(cv2.CAP_PROP_FRAME_COUNT)) == 16  # that part only

@@ -23,7 +23,7 @@ from posecheck.overlay import (
     draw_status,
     ring_text,
 )
-from posecheck.report import _gaps_while_counting, merged_cues, share, write_report
+from posecheck.report import _clock, _gaps_while_counting, merged_cues, share, write_report
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import (
     LookBack,
@@ -529,3 +529,31 @@ def test_a_panel_over_the_person_lets_them_show_through(points, mirrored, see_th
     pose = pose_from_points(points) if points else PoseFrame.empty(0.0, (640, 480))
     alpha = _panel_alpha(pose, OverlayStyle(mirrored=mirrored), (0, 0, 200, 60))
     assert (alpha == PANEL_OVER_PERSON_ALPHA) is see_through
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [(None, None), (0.5, None), (None, 0.5), (0.3, 0.7), (0.95, None)],
+)
+def test_a_part_of_a_video_is_the_same_frames_as_read_whole(tmp_path, start, end):
+    path = write_video(tmp_path / "v.mp4", seconds=1.0, fps=30.0)  # each frame its own grey
+    whole = [(f.timestamp_s, f.image.mean()) for f in VideoFileSource(path)]
+    want = [
+        (t, m)
+        for t, m in whole
+        if (start is None or t >= start - 1e-6) and (end is None or t <= end + 1e-6)
+    ]
+    src = VideoFileSource(path, start_s=start, end_s=end)
+    part = [(f.timestamp_s, f.image.mean()) for f in src]
+    assert [t for t, _ in part] == pytest.approx([t for t, _ in want])
+    assert [m for _, m in part] == pytest.approx([m for _, m in want], abs=1.0)
+    assert src.frames_to_read == pytest.approx(len(want), abs=1)
+    assert part and not src.ended_early(part[-1][0])
+
+
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [(0.0, "0:00.0"), (95.25, "1:35.2"), (59.96, "1:00.0"), (3725.0, "1:02:05.0")],
+)
+def test_times_shown_as_a_player_shows_them(seconds, shown):
+    assert _clock(seconds) == shown
