@@ -247,7 +247,7 @@ def analyze_video(
                 if frames > len(opening):  # the opening's frames were counted as they were read
                     tick(frames)
         tick.finish(frames)
-        failed = False
+        failed = not frames and bool(start_s or end_s is not None)  # an empty part: an error
     except KeyboardInterrupt:
         partial, failed = True, False
     finally:
@@ -256,6 +256,19 @@ def analyze_video(
         if own_estimator:
             estimator.close()
     elapsed = time.perf_counter() - started
+    if not frames and not partial and (start_s or end_s is not None):
+        where = " ".join(
+            w
+            for w in (
+                f"from {start_s:g} s" if start_s else "",
+                f"to {end_s:g} s" if end_s is not None else "",
+            )
+            if w
+        )
+        raise ValueError(
+            f"{video} has no frame {where} (it is {source.duration_s or 0:.1f} s long, or "
+            "less if it was cut short)"
+        )
     session.finish()
     report = build_report(
         session,
@@ -270,7 +283,7 @@ def analyze_video(
         model=estimator.model_name if estimator is not None else "precomputed poses",
         elapsed_s=elapsed,
         annotated_video=out_video,
-        part_s=(first_t, last_t) if frames and (start_s or end_s is not None) else None,
+        part_s=(first_t, last_t) if frames and (start_s or source.stopped_at_end) else None,
     )
     report["truncated"] = bool(not partial and frames and source.ended_early(last_t))
     return report

@@ -7,6 +7,7 @@ model) becomes one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import textwrap
@@ -28,19 +29,28 @@ def _output_stem(video: str, exercise_id: str) -> str:
     return stem if exercise_id in normalize_id(stem) else f"{stem}_{exercise_id}"
 
 
-def clock_time(text: str) -> float:
-    """A time in a video as a person writes it: 95, 95.5, 1:35 or 0:01:35 (seconds)."""
+def clock_time(text: str, option: str = "time") -> float:
+    """A time in a video as a person writes it: 95, 95.5, 1:35 or 1:02:05 (seconds).
+
+    Raises:
+        ValueError: not such a time (the message names ``option``).
+    """
     parts = text.strip().split(":")
     try:
         if len(parts) > 3 or any(not p.strip() for p in parts):
             raise ValueError
         values = [float(p) for p in parts]
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time: write seconds (95) or minutes:seconds (1:35)"
+        raise ValueError(
+            f"{option} {text!r} is not a time: write seconds (95), minutes:seconds (1:35) or "
+            "hours:minutes:seconds (1:02:05)"
         ) from None
-    if any(v < 0 for v in values) or any(v >= 60 for v in values[1:]):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time: minutes:seconds (1:35)")
+    if any(v < 0 for v in values):
+        raise ValueError(f"{option} {text!r}: a time in the video is not negative")
+    if any(v >= 60 for v in values[1:]):
+        raise ValueError(f"{option} {text!r}: after a colon, minutes and seconds run to 59")
     total = 0.0
     for v in values:
         total = total * 60 + v
@@ -52,8 +62,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.spec import load_spec
 
     spec = load_spec(args.exercise)  # fail on a bad id or output before opening anything
-    if args.start is not None and args.end is not None and args.end <= args.start:
-        raise ValueError(f"--to {args.end:g} s comes before --from {args.start:g} s")
+    args.start = None if args.start is None else clock_time(args.start, "--from")
+    args.end = None if args.end is None else clock_time(args.end, "--to")
+    if args.end is not None and args.end <= (args.start or 0.0):
+        since = f"--from {args.start:g} s" if args.start is not None else "the start (0 s)"
+        raise ValueError(f"--to {args.end:g} s must come after {since}")
     several = len(args.video) > 1
     for option, given in (("--out", args.out), ("--report", args.report)):
         if several and given and not names_folder(given):
@@ -230,14 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--from",
         dest="start",
-        type=clock_time,
         metavar="TIME",
-        help="analyse from this time in the video (seconds, or minutes:seconds as 1:35): one "
-        "exercise of a longer recording",
+        help="analyse from this time in the video (seconds as 95, minutes:seconds as 1:35, or "
+        "hours:minutes:seconds): one exercise of a longer recording",
     )
-    a.add_argument(
-        "--to", dest="end", type=clock_time, metavar="TIME", help="... and up to this time"
-    )
+    a.add_argument("--to", dest="end", metavar="TIME", help="... and up to this time")
     a.add_argument("--no-video", action="store_true", help="do not write the annotated video")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     a.set_defaults(func=cmd_analyze)

@@ -232,12 +232,16 @@ def format_summary(report: dict) -> str:
         head += f" on {report['video']}"
     lines.append(head)
     lines.append(
-        f"  {report['duration_s']:.1f} s, {frames} frames, a person in {seen} ({share(seen, frames)})"
+        f"  {report['duration_s']:.1f} s, {frames} frame{'' if frames == 1 else 's'}, a person in "
+        f"{seen} ({share(seen, frames)})"
         + ("   [PARTIAL: interrupted]" if report.get("partial") else "")
     )
     if report.get("part_s"):
         a, b = report["part_s"]
-        lines.append(f"  Only {_clock(a)}-{_clock(b)} of the video was analysed (its own times).")
+        lines.append(
+            f"  Only {_t(a)}-{_t(b)} s ({_clock(a)}-{_clock(b)}) of the video was analysed; "
+            "times below are the video's own."
+        )
     if report.get("truncated"):
         lines.append("  The video ended early (truncated file?): counts cover what could be read.")
     if frames and seen == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import queue
 import threading
 import time
@@ -95,6 +96,7 @@ class VideoFileSource:
         if start_s and length and start_s >= length:
             raise ValueError(f"{self.path} is {length:.1f} s long: nothing after {start_s:g} s")
         self.start_s, self.end_s = start_s or None, end_s
+        self.stopped_at_end = False  # reading ended at end_s, before the video did
 
     @property
     def duration_s(self) -> float | None:
@@ -116,8 +118,12 @@ class VideoFileSource:
         if not n or self.fps <= 0:
             return n
         start = self.start_s or 0.0
-        end = min(n / self.fps, self.end_s) if self.end_s is not None else n / self.fps
-        return max(round((end - start) * self.fps), 0)
+        if self.end_s is None or self.end_s * self.fps >= n - 1:  # to the video's end
+            return max(n - math.ceil(start * self.fps - 1e-6), 0)
+        # both ends included
+        return max(
+            math.floor(self.end_s * self.fps + 1e-6) - math.ceil(start * self.fps - 1e-6) + 1, 0
+        )
 
     def ended_early(self, last_t: float) -> bool:
         """The frames read, the last at ``last_t`` seconds, stop well short of the length
@@ -161,6 +167,7 @@ class VideoFileSource:
                         index += 1
                         continue
                     if self.end_s is not None and t > self.end_s + 1e-6:
+                        self.stopped_at_end = True
                         break
                     if (image.shape[1], image.shape[0]) != self.size:
                         image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)

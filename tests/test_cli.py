@@ -1,6 +1,5 @@
 """Bad input gets one clear line and a non-zero exit, never a traceback."""
 
-import argparse
 import json
 import os
 import signal
@@ -70,7 +69,22 @@ def _bad_inputs(tmp_path: Path, blank: Path) -> dict:
         "--to before --from": (
             ["analyze", str(blank), "-e", "bridge", "--from", "0:05", "--to", "3"],
             2,
-            "--to 3 s comes before --from 5 s",
+            "--to 3 s must come after --from 5 s",
+        ),
+        "--to 0": (
+            ["analyze", str(blank), "-e", "bridge", "--to", "0:00"],
+            2,
+            "--to 0 s must come after the start (0 s)",
+        ),
+        "not a time": (
+            ["analyze", str(blank), "-e", "bridge", "--from", "nan"],
+            2,
+            "--from 'nan' is not a time: write seconds (95), minutes:seconds (1:35)",
+        ),
+        "a part with no frame": (
+            ["analyze", str(blank), "-e", "bridge", "--from", "0.95"],
+            2,
+            "has no frame from 0.95 s (it is 1.0 s long",
         ),
         "--from after the end": (
             ["analyze", str(blank), "-e", "bridge", "--from", "1:00"],
@@ -95,7 +109,10 @@ CASES = [
     "missing model",
     "invalid model",
     "--to before --from",
+    "--to 0",
+    "not a time",
     "--from after the end",
+    "a part with no frame",
 ]
 
 
@@ -475,17 +492,20 @@ def test_kill_mid_frame_leaves_report_and_video_agreeing(tmp_path, blank_video):
         ("01:35.5", 95.5),
         ("1:02:05", 3725.0),
         ("0", 0.0),
-        ("1:75", None),  # not a time: 75 seconds past a minute
-        ("1:-5", None),
-        ("abc", None),
-        ("", None),
-        ("1::5", None),
-        ("1:2:3:4", None),
+        ("1:75", "minutes and seconds run to 59"),
+        ("1:-5", "is not negative"),
+        ("-5", "is not negative"),
+        ("abc", "is not a time"),
+        ("", "is not a time"),
+        ("1::5", "is not a time"),
+        ("1:2:3:4", "is not a time"),
+        ("nan", "is not a time"),
+        ("inf", "is not a time"),
     ],
 )
 def test_times_written_as_people_write_them(text, seconds):
-    if seconds is None:
-        with pytest.raises(argparse.ArgumentTypeError, match="is not a time"):
+    if isinstance(seconds, str):
+        with pytest.raises(ValueError, match=seconds):
             clock_time(text)
     else:
         assert clock_time(text) == seconds
@@ -499,6 +519,25 @@ def test_one_part_of_a_longer_recording(tmp_path, monkeypatch, capsys):
     report = json.loads((tmp_path / "session_bridge_report.json").read_text())
     assert report["part_s"] == [1.5, 3.0] and report["frames_seen"] == 16
     assert report["duration_s"] == pytest.approx(1.6) and not report["truncated"]
-    assert "Only 0:01.5-0:03.0 of the video was analysed" in capsys.readouterr().out
+    assert "Only 1.5-3.0 s (0:01.5-0:03.0) of the video was analysed" in capsys.readouterr().out
     annotated = cv2.VideoCapture(str(tmp_path / "session_bridge_annotated.mp4"))
     assert int(annotated.get(cv2.CAP_PROP_FRAME_COUNT)) == 16  # that part only
+
+
+@pytest.mark.parametrize(
+    "span, part",
+    [
+        (["--to", "30"], None),  # past the end: the whole video, no part to speak of
+        (["--from", "0", "--to", "30"], None),
+        (["--to", "2"], [0.0, 2.0]),
+        (["--from", "3"], [3.0, 3.9]),
+    ],
+)
+def test_a_part_is_named_only_when_some_of_the_video_was_left_out(
+    tmp_path, monkeypatch, span, part
+):
+    monkeypatch.chdir(tmp_path)
+    video = write_video(tmp_path / "session.mp4", seconds=4.0, fps=10.0)
+    assert main(["analyze", str(video), "-e", "bridge", *span, "-q", "--no-video"]) == 0
+    report = json.loads((tmp_path / "session_bridge_report.json").read_text())
+    assert report["part_s"] == part
