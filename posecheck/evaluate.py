@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from posecheck.frame import PoseFrame
@@ -27,6 +28,7 @@ from posecheck.pose import (
     PoseEstimator,
     PoseOptions,
     cache_dir,
+    grain,
     read_backwards,
     reads_every_frame,
 )
@@ -112,6 +114,24 @@ def _load_poses(path: Path) -> list[PoseFrame]:
     ]
 
 
+def _grainiest(source: VideoFileSource, samples: int = 7) -> float:
+    """The most grain (see :func:`~posecheck.pose.grain`) among a few frames spread over
+    the video: whether its frames may be filtered before the model reads them."""
+    cap = cv2.VideoCapture(str(source.path))
+    try:
+        n = source.frames_expected
+        worst = 0.0
+        for k in range(samples if n else 1):
+            if n:
+                cap.set(cv2.CAP_PROP_POS_FRAMES, int(n * (k + 0.5) / samples))
+            ok, image = cap.read()
+            if ok:
+                worst = max(worst, grain(image))
+        return worst
+    finally:
+        cap.release()
+
+
 def load_or_compute_poses(
     video: str | Path,
     estimator: PoseEstimator | None,
@@ -129,7 +149,8 @@ def load_or_compute_poses(
     rate = "" if reads_every_frame(source.fps) else f" at {READ_RATE_FPS:g} fps"
     if source.size != source.video_size:
         rate += f" scaled to {source.size[0]}x{source.size[1]}"
-    model_key = hashlib.sha1(f"{model} {options}{rate}".encode()).hexdigest()[:8]
+    grainy = options.denoise_above > 0 and _grainiest(source) > options.denoise_above / 2
+    model_key = hashlib.sha1(f"{model} {options.key(grainy)}{rate}".encode()).hexdigest()[:8]
     stem = cache_dir() / "poses" / f"{video.stem}-{_file_key(video)}-{model_key}"
     path = stem.with_suffix(".npz")
     back_path = stem.parent / f"{stem.name}-back{lookback.seconds:g}.npz" if lookback else None

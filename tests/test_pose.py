@@ -18,6 +18,7 @@ from posecheck.pose import (
     _turn_back,
     check_model_file,
     default_model_path,
+    grain,
 )
 from posecheck.source import VideoFileSource
 
@@ -134,3 +135,52 @@ def test_a_turned_reading_lands_where_the_upright_one_does():
     body = [lm for lm in Landmark if lm.name.endswith(("SHOULDER", "HIP", "KNEE", "ANKLE"))]
     gap = np.linalg.norm(turned.xy[body] - upright.xy[body], axis=1)
     assert np.median(gap) < 0.03 * max(w, h), gap
+
+
+def _picture(noise_sd: float, edges: bool = False, seed: int = 0) -> np.ndarray:
+    """A grey picture (with large dark squares when ``edges``), plus grain."""
+    image = np.full((240, 320), 120.0)
+    if edges:
+        image[(np.arange(240)[:, None] // 40 + np.arange(320)[None, :] // 40) % 2 == 1] = 40
+    image += np.random.default_rng(seed).normal(0, noise_sd, image.shape)
+    return np.repeat(np.clip(image, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+@pytest.mark.parametrize(
+    "noise_sd, edges, low, high",
+    [
+        (0.0, False, 0.0, 0.01),  # a flat picture
+        (0.0, True, 0.0, 0.01),  # sharp edges are not grain
+        (1.0, True, 0.5, 1.5),  # a clean camera (all our clips: at most 1.3)
+        (5.0, False, 4.0, 6.0),  # a dim room's grain: about its standard deviation
+        (5.0, True, 4.0, 6.0),
+    ],
+)
+def test_grain_is_told_from_edges(noise_sd, edges, low, high):
+    assert low <= grain(_picture(noise_sd, edges)) <= high
+
+
+@pytest.mark.parametrize(
+    "noise_sd, denoise_above, filtered",
+    [(0.0, 2.5, False), (1.0, 2.5, False), (6.0, 2.5, True), (6.0, 0.0, False)],
+)
+def test_grainy_frames_are_filtered_before_the_model_reads_them(
+    noise_sd, denoise_above, filtered, monkeypatch
+):
+    import posecheck.pose as pose_module
+
+    calls = []
+    blur = pose_module.cv2.medianBlur
+    monkeypatch.setattr(pose_module.cv2, "medianBlur", lambda im, k: calls.append(k) or blur(im, k))
+    options = PoseOptions(denoise_above=denoise_above)
+    with PoseEstimator(options=options) as estimator:
+        for i in range(3):
+            estimator.detect(_picture(noise_sd, seed=i), i / 30)
+    assert calls == ([options.denoise_kernel] * 3 if filtered else [])
+
+
+def test_the_pose_cache_key_names_the_filter_only_for_grainy_video():
+    options = PoseOptions()
+    assert "denoise" not in options.key(grainy=False)  # as before the filter: caches stay
+    assert "denoise_above=2.5, denoise_kernel=5" in options.key(grainy=True)
+    assert options.key(grainy=True) == repr(options)
