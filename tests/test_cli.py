@@ -408,6 +408,22 @@ def _send(name):
     os.kill(os.getpid(), getattr(signal, name))
 
 
+@pytest.fixture
+def signals_as_in_a_terminal():
+    """The stop signals as a terminal's foreground command has them: a run started with
+    nohup, or as `cmd &` in a script, inherits SIGHUP or SIGINT ignored, and posecheck
+    rightly leaves an ignored signal ignored (tested below)."""
+    handlers = {
+        signal.SIGINT: signal.default_int_handler,
+        signal.SIGTERM: signal.SIG_DFL,
+        signal.SIGHUP: signal.SIG_DFL,
+    }
+    before = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    yield
+    for sig, handler in before.items():
+        signal.signal(sig, handler)
+
+
 def _run(signals_inside, signals_after):
     """Signals sent inside one frame_step, then after it; returns where the stop came:
     'inside', 'end of frame', 'after' or None."""
@@ -440,10 +456,12 @@ def _run(signals_inside, signals_after):
         ((), ("SIGTERM",), "after"),  # between frames: at once
     ],
 )
+@pytest.mark.usefixtures("signals_as_in_a_terminal")
 def test_where_a_stop_takes_effect(inside, after, stops):
     assert _run(inside, after) == stops
 
 
+@pytest.mark.usefixtures("signals_as_in_a_terminal")
 def test_handlers_come_back_after():
     before = signal.getsignal(signal.SIGTERM)
     with stop_signals():
@@ -451,6 +469,7 @@ def test_handlers_come_back_after():
     assert signal.getsignal(signal.SIGTERM) is before
 
 
+@pytest.mark.usefixtures("signals_as_in_a_terminal")
 def test_signals_while_closing_are_let_pass():
     with stop_signals():
         with pytest.raises(KeyboardInterrupt), frame_step():
