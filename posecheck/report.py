@@ -262,7 +262,10 @@ def format_summary(report: dict) -> str:
             lines.append(f'  Most of the time: "{common["message"]}"')
     early = setup.get("in_position_before")
     if early:
-        spans = ", ".join(f"{_t(e['start_s'])}-{_t(e['end_s'])} s" for e in early)
+        spans = ", ".join(
+            f"{_t(e['start_s'])}-{_t(e['end_s'])} s" + (f" ({e['side']})" if e.get("side") else "")
+            for e in early
+        )
         lines.append(
             f"  Already in position at {spans}, before the starting position was seen: "
             "not timed (a hold is timed from the starting position)."

@@ -207,7 +207,9 @@ class ExerciseSession:
         self.setup_passed_s: float | None = None
         self._start_since: float | None = None
         # (start, end) s in the held position before the starting position was seen
-        self.held_before_start: list[tuple[float, float]] = []
+        # (start, end) s in the held position before the starting position was seen, with
+        # the sides read meanwhile
+        self.held_before_start: list[tuple[float, float, Counter]] = []
         self.reps_counter = RepCounter(spec.reps) if spec.reps else None
         self.hold_timer = (
             HoldTimer(spec.hold, spec.targets.hold_s, spec.targets.hold_max_s)
@@ -509,9 +511,10 @@ class ExerciseSession:
             if not in_start and self._holding_before_start(values, problems, only_hidden):
                 spans = self.held_before_start  # a hold under way that cannot be timed
                 if spans and t - spans[-1][1] <= spec.hold.grace_s:
-                    spans[-1] = (spans[-1][0], t)
+                    spans[-1] = (spans[-1][0], t, spans[-1][2])
                 else:
-                    spans.append((t, t))
+                    spans.append((t, t, Counter()))
+                spans[-1][2][side] += 1
             if setup_ok and in_start and t - self._start_since >= spec.start.hold_s:
                 self._start_ref = {
                     k: float(np.nanmedian([d[k] for d in self._start_samples]))
@@ -1051,8 +1054,12 @@ class ExerciseSession:
         if self.setup_passed_s is None or self.hold_timer is None:
             return []
         return [
-            {"start_s": round(a, 3), "end_s": round(b, 3)}
-            for a, b in self.held_before_start
+            {
+                "side": sides.most_common(1)[0][0] if self.spec.has_sides else None,
+                "start_s": round(a, 3),
+                "end_s": round(b, 3),
+            }
+            for a, b, sides in self.held_before_start
             if b - a >= max(self.spec.hold.min_hold_s, HELD_BEFORE_MIN_S)
         ]
 

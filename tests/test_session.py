@@ -1024,5 +1024,6 @@ def test_a_hold_under_way_before_the_start_is_told_not_timed(name, exercise, seg
         return
     (e,) = early
     assert (e["start_s"], e["end_s"]) == pytest.approx(span, abs=0.5)
-    assert said
+    assert e["side"] == "left"  # the leg hugged
+    assert said and f"{e['end_s']:.1f} s (left), before" in format_summary(report)
     assert [h["side"] for h in report["holds"]] == ["right"]  # the left one was not timed
