@@ -296,8 +296,15 @@ def format_summary(report: dict) -> str:
             target = ""
             if h["target_s"]:
                 target = f" of {h['target_s']:.0f} s target" + (" - met" if h["met"] else "")
+            cut = ""
+            if h.get("held_at_end"):
+                what = (
+                    "session" if report.get("live") else "part" if report.get("part_s") else "video"
+                )
+                cut = f", still held when the {what} ended"
             lines.append(
-                f"    {side}{_t(h['start_s'])}-{_t(h['end_s'])} s, held {h['duration_s']:.1f} s{target}"
+                f"    {side}{_t(h['start_s'])}-{_t(h['end_s'])} s, held {h['duration_s']:.1f} s"
+                f"{target}{cut}"
             )
     if report["targets"].get("text"):
         lines.append(f"  Target: {report['targets']['text']}")

@@ -20,6 +20,7 @@ from posecheck.counting import (
     CueTracker,
     Hold,
     HoldEvent,
+    HoldState,
     HoldTimer,
     Rep,
     RepCounter,
@@ -210,6 +211,7 @@ class ExerciseSession:
         # (start, end) s in the held position before the starting position was seen, with
         # the sides read meanwhile
         self.held_before_start: list[tuple[float, float, Counter]] = []
+        self.held_at_end: int | None = None  # the hold still held when the video ended
         self.reps_counter = RepCounter(spec.reps) if spec.reps else None
         self.hold_timer = (
             HoldTimer(spec.hold, spec.targets.hold_s, spec.targets.hold_max_s)
@@ -1090,9 +1092,14 @@ class ExerciseSession:
                 held = Hold(top_since, t, t - top_since)
                 side = self._side if self.spec.has_sides else None
                 self.holds.append((held, side, bool(target is None or held.held_s >= target)))
+                self.held_at_end = len(self.holds) - 1
         if self.hold_timer is not None:
+            still_held = self.hold_timer.state is HoldState.HOLDING
+            before = len(self.holds)
             for ev in self.hold_timer.finish(t):
                 self._on_hold(ev, [])
+            if still_held and len(self.holds) > before:
+                self.held_at_end = len(self.holds) - 1
         for trackers, open_, log, kind in (
             (self._cue_trackers, self._open_cues, self.cue_events, "form"),
             (self._setup_trackers, self._open_setup, self.setup_events, "setup"),
@@ -1145,8 +1152,9 @@ class ExerciseSession:
                     "duration_s": round(h.held_s, 3),
                     "target_s": target,
                     "met": None if target is None else met,
+                    "held_at_end": i == self.held_at_end,
                 }
-                for h, side, met in self.holds
+                for i, (h, side, met) in enumerate(self.holds)
             ],
             "targets": {
                 "hold_s": target,

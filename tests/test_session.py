@@ -1027,3 +1027,43 @@ def test_a_hold_under_way_before_the_start_is_told_not_timed(name, exercise, seg
     assert e["side"] == "left"  # the leg hugged
     assert said and f"{e['end_s']:.1f} s (left), before" in format_summary(report)
     assert [h["side"] for h in report["holds"]] == ["right"]  # the left one was not timed
+
+
+@pytest.mark.parametrize(
+    "name, exercise, segments, held_at_end",
+    [
+        (
+            "a hug still held when the video ends",
+            "knee_to_chest",
+            [(lying, 1), (hug("left"), 4)],
+            [True],
+        ),
+        (
+            "released before the end",
+            "knee_to_chest",
+            [(lying, 1), (hug("left"), 4), (lying, 2)],
+            [False],
+        ),
+        (
+            "the first released, the second cut by the end",
+            "knee_to_chest",
+            [(lying, 1), (hug("left"), 3), (lying, 2), (hug("right"), 3)],
+            [False, True],
+        ),
+        (
+            "a bridge's pause at the top when the video ends",
+            "bridge",
+            [(rest, 2), (top, 3)],
+            [True],
+        ),
+    ],
+)
+def test_a_hold_cut_by_the_end_of_the_video_says_so(name, exercise, segments, held_at_end):
+    session = play(exercise, segments)
+    assert [h["held_at_end"] for h in session.summary()["holds"]] == held_at_end
+    report = build_report(
+        session, video="x.mp4", partial=False, duration_s=session.last_t, video_fps=30.0,
+        frame_size=(640, 480), frames=session.frames, model="fake", elapsed_s=1.0,
+    )  # fmt: skip
+    said = "still held when the video ended" in format_summary(report)
+    assert said == (held_at_end[-1] and report["count_kind"] == "hold")
