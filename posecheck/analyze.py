@@ -202,7 +202,8 @@ def analyze_video(
     Ctrl-C stops the analysis early: the report so far comes back with ``partial`` true.
     """
     spec = exercise if isinstance(exercise, ExerciseSpec) else load_spec(exercise)
-    if poses is not None and (start_s or end_s is not None):
+    part_asked = bool(start_s) or end_s is not None
+    if poses is not None and part_asked:
         raise ValueError("precomputed poses are of the whole video: give no start or end")
     source = VideoFileSource(video, start_s=start_s, end_s=end_s)
     session = ExerciseSession(spec)
@@ -247,7 +248,7 @@ def analyze_video(
                 if frames > len(opening):  # the opening's frames were counted as they were read
                     tick(frames)
         tick.finish(frames)
-        failed = not frames and bool(start_s or end_s is not None)  # an empty part: an error
+        failed = not frames and part_asked  # an empty part: an error
     except KeyboardInterrupt:
         partial, failed = True, False
     finally:
@@ -256,15 +257,10 @@ def analyze_video(
         if own_estimator:
             estimator.close()
     elapsed = time.perf_counter() - started
-    if not frames and not partial and (start_s or end_s is not None):
-        where = " ".join(
-            w
-            for w in (
-                f"from {start_s:g} s" if start_s else "",
-                f"to {end_s:g} s" if end_s is not None else "",
-            )
-            if w
-        )
+    if not frames and not partial and part_asked:
+        bounds = [f"from {start_s:g} s"] if start_s else []
+        bounds += [f"to {end_s:g} s"] if end_s is not None else []
+        where = " ".join(bounds)
         raise ValueError(
             f"{video} has no frame {where} (it is {source.duration_s or 0:.1f} s long, or "
             "less if it was cut short)"

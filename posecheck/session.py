@@ -207,7 +207,6 @@ class ExerciseSession:
         self.stage = Stage.SETUP
         self.setup_passed_s: float | None = None
         self._start_since: float | None = None
-        # (start, end) s in the held position before the starting position was seen
         # (start, end) s in the held position before the starting position was seen, with
         # the sides read meanwhile
         self.held_before_start: list[tuple[float, float, Counter]] = []

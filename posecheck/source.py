@@ -92,7 +92,7 @@ class VideoFileSource:
             raise ValueError(
                 f"the part to read ends ({end_s:g} s) before it starts ({start_s:g} s)"
             )
-        length = self.frames_expected / self.fps if self.fps > 0 else None
+        length = self.duration_s
         if start_s and length and start_s >= length:
             raise ValueError(f"{self.path} is {length:.1f} s long: nothing after {start_s:g} s")
         self.start_s, self.end_s = start_s or None, end_s
