@@ -96,14 +96,18 @@ class LiveStats:
     latencies_ms: list[float] = field(default_factory=list)
 
     def summary(self, dropped: int, delivered: int, seconds: float) -> dict:
-        lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
+        lat = self.latencies_ms
+
+        def pct(q: float) -> float | None:  # None when no frame was processed
+            return round(float(np.percentile(lat, q)), 1) if lat else None
+
         return {
             "frames_delivered": delivered,
             "frames_processed": self.processed,
             "frames_dropped": dropped,
             "processed_fps": round(self.processed / seconds, 2) if seconds > 0 else 0.0,
-            "latency_ms_p50": round(float(np.nanpercentile(lat, 50)), 1),
-            "latency_ms_p95": round(float(np.nanpercentile(lat, 95)), 1),
+            "latency_ms_p50": pct(50),
+            "latency_ms_p95": pct(95),
         }
 
 
@@ -227,6 +231,9 @@ def run_live(args: argparse.Namespace) -> int:
 
     with PoseEstimator(args.model) as estimator:
         source.start()
+        # The session (and --max-seconds) runs from here: loading the model took a second
+        # or more, and on a busy machine long enough that a short session showed nothing.
+        started = ex.started = time.monotonic()
         try:
             if record:
                 sink = VideoSink(record, source.fps, source.size)
@@ -333,11 +340,21 @@ def run_live(args: argparse.Namespace) -> int:
     if snapshot and last_shown is not None:
         snapshot.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(snapshot), last_shown)
+    elif snapshot:
+        print(
+            f"posecheck: no frame was shown, so no snapshot was written to {snapshot}",
+            file=sys.stderr,
+        )
     for r in reports:
         print(format_summary(r))
+    latency = (
+        f"latency p50 {live['latency_ms_p50']} ms, p95 {live['latency_ms_p95']} ms"
+        if live["latency_ms_p50"] is not None
+        else "no frame processed"
+    )
     print(
         f"  Live: {live['processed_fps']} fps processed, {live['frames_dropped']} frames dropped, "
-        f"latency p50 {live['latency_ms_p50']} ms, p95 {live['latency_ms_p95']} ms"
+        + latency
     )
     print(f"  Report: {report_path}" + (f"   Recording: {record}" if record else ""))
     print(f"  {SAFETY}")

@@ -220,3 +220,42 @@ def test_window_under_xvfb_shows_the_overlay(tmp_path):
             )
     finally:
         xvfb.terminate()
+
+
+@pytest.mark.parametrize(
+    "load_s, max_seconds, written",
+    [
+        (0.0, 1e-9, False),  # stopped before a frame was shown: said, nothing written
+        (3.0, 2.0, True),  # a slow model load is not part of the session's time
+    ],
+)
+def test_a_snapshot_is_written_or_its_absence_said(
+    tmp_path, capsys, monkeypatch, load_s, max_seconds, written
+):
+    import posecheck.live as live_module
+
+    class SlowToLoad(live_module.PoseEstimator):
+        def open(self):
+            time.sleep(load_s)  # a busy machine
+            super().open()
+
+    monkeypatch.setattr(live_module, "PoseEstimator", SlowToLoad)
+    snapshot = tmp_path / "live.png"
+    rc = run_live(
+        live_args(
+            exercise="bridge",
+            camera=SAMPLES / "bridge.mp4",
+            headless=True,
+            mute=True,
+            report=tmp_path / "live.json",
+            snapshot=snapshot,
+            max_seconds=max_seconds,
+        )
+    )
+    assert rc == 0 and snapshot.exists() is written
+    out = capsys.readouterr()
+    said = "no frame was shown, so no snapshot was written" in out.err
+    assert said is not written
+    stats = json.loads((tmp_path / "live.json").read_text())["live_stats"]
+    assert (stats["latency_ms_p50"] is None) is not written  # null, not NaN, in the JSON
+    assert ("no frame processed" in out.out) is not written
