@@ -8,7 +8,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +141,53 @@ class _Ticker:
             self.progress(Progress(done, self.total, done / max(now - self.started, 1e-6), True))
 
 
+# A video whose start is never seen is read again with its picture turned a quarter (its
+# pixels may lie on their side with no rotation tag). The poses kept for that are at most
+# this many a second, and of the first this many seconds.
+TURN_CHECK_FPS = 15.0
+TURN_CHECK_MAX_S = 5 * 60.0
+
+
+class TurnCheck:
+    """Poses kept to tell, when the starting position is never reached, whether the
+    picture turned a quarter (or upside down) shows the exercise (see :func:`turned_view`)."""
+
+    def __init__(self) -> None:
+        self.poses: list[PoseFrame] = []
+        self._next_t = -np.inf
+
+    def add(self, pose: PoseFrame) -> None:
+        t = pose.timestamp_s
+        if t < self._next_t or (self.poses and t - self.poses[0].timestamp_s > TURN_CHECK_MAX_S):
+            return
+        self.poses.append(pose)
+        self._next_t = t + 1.0 / TURN_CHECK_FPS
+
+
+def replay(spec: ExerciseSpec, poses: Iterable[PoseFrame]) -> ExerciseSession:
+    """The finished session of ``poses`` read as :func:`analyze_video` reads a video's
+    (smoothed, then counted), without decoding or drawing."""
+    session = ExerciseSession(spec)
+    smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
+    for pose in poses:
+        session.update(smoother.update(pose))
+    session.finish()
+    return session
+
+
+def turned_view(spec: ExerciseSpec, poses: Sequence[PoseFrame]) -> dict | None:
+    """The quarter turn under which ``poses`` (of a video whose starting position was never
+    reached) show the exercise: the starting position reached and a rep or hold counted.
+    None when no turn does, or when nobody was in view most of the time."""
+    if sum(p.present for p in poses) < 0.5 * len(poses):
+        return None
+    for degrees in (90, 270, 180):
+        session = replay(spec, (pose.turned(degrees) for pose in poses))
+        if session.setup_passed_s is not None and (session.reps or session.holds):
+            return {"rotate": degrees, "reps": len(session.reps), "holds": len(session.holds)}
+    return None
+
+
 def _in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
     return spans is None or any(a <= t <= b for a, b in spans)
 
@@ -182,6 +229,7 @@ def analyze_video(
     lookback: LookBack | None = LOOK_BACK,
     start_s: float | None = None,
     end_s: float | None = None,
+    rotate: int = 0,
 ) -> dict:
     """Analyse a recorded video and return its report (see README, "Report").
 
@@ -198,6 +246,8 @@ def analyze_video(
         lookback: how the opening is read again backwards (None: not at all).
         start_s, end_s: analyse only this part of the video (None: from its start, to its
             end); times in the report stay the video's own.
+        rotate: turn the picture this many degrees clockwise (0, 90, 180, 270): a video
+            whose pixels lie on their side with no rotation tag.
 
     Ctrl-C stops the analysis early: the report so far comes back with ``partial`` true.
     """
@@ -205,7 +255,9 @@ def analyze_video(
     part_asked = bool(start_s) or end_s is not None
     if poses is not None and part_asked:
         raise ValueError("precomputed poses are of the whole video: give no start or end")
-    source = VideoFileSource(video, start_s=start_s, end_s=end_s)
+    if rotate and poses is not None:
+        raise ValueError("precomputed poses are of the picture as it is: give no rotate")
+    source = VideoFileSource(video, start_s=start_s, end_s=end_s, rotate=rotate)
     session = ExerciseSession(spec)
     smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
     own_estimator = estimator is None and poses is None
@@ -221,6 +273,7 @@ def analyze_video(
     first_t = last_t = 0.0
     precomputed = poses is not None
     opening: list[PoseFrame] = []
+    turn_check = TurnCheck()
     failed = True  # until the frames are all read, or the user stops the run
     try:
         if not precomputed and lookback is not None:
@@ -237,6 +290,7 @@ def analyze_video(
                     raw = opening[frames]
                 else:
                     raw = estimator.detect(frame.image, frame.timestamp_s)
+                turn_check.add(raw)
                 pose = smoother.update(raw)
                 state = session.update(pose)
                 if sink is not None:
@@ -280,6 +334,10 @@ def analyze_video(
         elapsed_s=elapsed,
         annotated_video=out_video,
         part_s=(first_t, last_t) if frames and (start_s or source.stopped_at_end) else None,
+        rotate=rotate,
+        turned_view=None  # a run stopped early is not kept waiting for it
+        if partial or session.setup_passed_s is not None
+        else turned_view(spec, turn_check.poses),
     )
     report["truncated"] = bool(not partial and frames and source.ended_early(last_t))
     return report

@@ -113,9 +113,9 @@ class LatestFrameCamera(_Threaded):
 
     is_camera = True
 
-    def __init__(self, index: int = 0, size: tuple[int, int] | None = (1280, 720)):
+    def __init__(self, index: int = 0, size: tuple[int, int] | None = (1280, 720), rotate: int = 0):
         super().__init__()
-        self._camera = CameraSource(index, size)
+        self._camera = CameraSource(index, size, rotate=rotate)
         self.size = self._camera.size
         self.fps = self._camera.fps
 
@@ -138,9 +138,9 @@ class RealTimePlayer(_Threaded):
 
     is_camera = False
 
-    def __init__(self, path: str, loop: bool = False, speed: float = 1.0):
+    def __init__(self, path: str, loop: bool = False, speed: float = 1.0, rotate: int = 0):
         super().__init__()
-        self._source = VideoFileSource(path)
+        self._source = VideoFileSource(path, rotate=rotate)
         self.size = self._source.size
         self.fps = self._source.fps or 30.0
         self.loop = loop
@@ -170,12 +170,15 @@ class RealTimePlayer(_Threaded):
             self._slot.end()
 
 
-def open_live_source(camera: str | int, loop: bool = False) -> LatestFrameCamera | RealTimePlayer:
-    """A camera index (``0``) or a video file path, played as a camera."""
+def open_live_source(
+    camera: str | int, loop: bool = False, rotate: int = 0
+) -> LatestFrameCamera | RealTimePlayer:
+    """A camera index (``0``) or a video file path, played as a camera; its picture
+    turned ``rotate`` degrees clockwise."""
     index = camera_index(camera)
     if index is not None:
-        return LatestFrameCamera(index)
-    return RealTimePlayer(str(camera), loop=loop)
+        return LatestFrameCamera(index, rotate=rotate)
+    return RealTimePlayer(str(camera), loop=loop, rotate=rotate)
 
 
 def flip(image: np.ndarray) -> np.ndarray:

@@ -59,11 +59,13 @@ def clock_time(text: str, option: str = "time") -> float:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.report import SAFETY, VIDEO_SUFFIXES, names_folder, output_path
+    from posecheck.source import quarter_turn
     from posecheck.spec import load_spec
 
     spec = load_spec(args.exercise)  # fail on a bad id or output before opening anything
     args.start = None if args.start is None else clock_time(args.start, "--from")
     args.end = None if args.end is None else clock_time(args.end, "--to")
+    args.rotate = quarter_turn(args.rotate)
     if args.end is not None and args.end <= (args.start or 0.0):
         since = f"--from {args.start:g} s" if args.start is not None else "the start (0 s)"
         raise ValueError(f"--to {args.end:g} s must come after {since}")
@@ -126,6 +128,7 @@ def _analyze_one(
         progress=None if args.quiet else print_progress,
         start_s=args.start,
         end_s=args.end,
+        rotate=args.rotate,
     )
     if not args.quiet and sys.stderr is not None and sys.stderr.isatty():
         sys.stderr.write("\n")  # after the progress line
@@ -248,6 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
         "hours:minutes:seconds): one exercise of a longer recording",
     )
     a.add_argument("--to", dest="end", metavar="TIME", help="... and up to this time")
+    a.add_argument(
+        "--rotate",
+        default="0",
+        metavar="DEGREES",
+        help="turn the picture this far clockwise (90, 180, 270): a video that lies on its "
+        "side in a player",
+    )
     a.add_argument("--no-video", action="store_true", help="do not write the annotated video")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     a.set_defaults(func=cmd_analyze)

@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posecheck.analyze import TurnCheck, replay, turned_view
 from posecheck.frame import PoseFrame
 from posecheck.pose import (
     READ_RATE_FPS,
@@ -32,8 +33,7 @@ from posecheck.pose import (
     read_backwards,
     reads_every_frame,
 )
-from posecheck.session import ExerciseSession
-from posecheck.smoothing import LOOK_BACK, LookBack, PoseSmoother, join_opening
+from posecheck.smoothing import LOOK_BACK, LookBack, join_opening
 from posecheck.source import VideoFileSource
 from posecheck.spec import ExerciseSpec, load_spec, spec_ids
 
@@ -195,17 +195,23 @@ def _usable_spans(entry: dict) -> list[tuple[float, float]] | None:
     return [tuple(x) for x in entry.get("usable") or []] or None
 
 
+def _within(poses: list[PoseFrame], spans: list[tuple[float, float]] | None) -> list[PoseFrame]:
+    """``poses``, with those outside ``spans`` (None: all inside) made "nobody in view"."""
+    if spans is None:
+        return poses
+    return [
+        p
+        if any(a <= p.timestamp_s <= b for a, b in spans)
+        else PoseFrame.empty(p.timestamp_s, p.image_size)
+        for p in poses
+    ]
+
+
 def run_session(
     spec: ExerciseSpec, poses: list[PoseFrame], spans: list[tuple[float, float]] | None = None
 ) -> dict:
     """The counting part of a report, from poses alone (no decoding, no drawing)."""
-    session = ExerciseSession(spec)
-    smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
-    for raw in poses:
-        if spans is not None and not any(a <= raw.timestamp_s <= b for a, b in spans):
-            raw = PoseFrame.empty(raw.timestamp_s, raw.image_size)
-        session.update(smoother.update(raw))
-    session.finish()
+    session = replay(spec, _within(poses, spans))
     summary = session.summary()
     summary["frames_seen"] = session.frames
     summary["frames_with_person"] = session.frames_with_person
@@ -371,6 +377,7 @@ class CrossResult:
     reps: int
     holds: int
     started: bool  # the starting position was reached
+    turned: int | None = None  # never reached: the turn said to show the exercise, if any
 
     @property
     def counted(self) -> bool:
@@ -398,18 +405,30 @@ def cross_folder(
         for ex, spec in specs.items():
             if ex == entry.get("exercise"):
                 continue
-            summary = run_session(spec, poses, spans)
+            seen = _within(poses, spans)
+            summary = run_session(spec, seen)
+            started = bool(summary["setup"]["passed"])
+            turned = None
+            if not started:  # as analyze does: is the exercise seen in a turned picture?
+                check = TurnCheck()
+                for pose in seen:
+                    check.add(pose)
+                view = turned_view(spec, check.poses)
+                turned = view and view["rotate"]
             r = CrossResult(
                 file=entry["file"],
                 movement=_movement(entry),
                 asked=ex,
                 reps=summary["reps"]["total"] or 0,
                 holds=len(summary["holds"]),
-                started=bool(summary["setup"]["passed"]),
+                started=started,
+                turned=turned,
             )
             out.append(r)
             if verbose and r.counted:
                 print(f"  {r.file} as {ex}: {r.reps} reps, {r.holds} holds")
+            if verbose and r.turned:
+                print(f"  {r.file} as {ex}: said to show it turned {r.turned} degrees")
     return out
 
 
@@ -430,9 +449,11 @@ def format_cross(results: list[CrossResult]) -> str:
     n = len(results)
     clean = sum(not r.counted for r in results)
     refused = sum(not r.started for r in results)
+    turned = sum(bool(r.turned) for r in results)
     lines.append(
         f"asked as another exercise: nothing counted on {clean}/{n}; "
-        f"starting position refused on {refused}/{n}"
+        f"starting position refused on {refused}/{n}; "
+        f"said to show it in a turned picture on {turned}/{n}"
     )
     return "\n".join(lines)
 

@@ -32,7 +32,7 @@ from posecheck.report import (
 )
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import PoseSmoother
-from posecheck.source import camera_index
+from posecheck.source import camera_index, quarter_turn
 from posecheck.spec import ARTICLE_EXERCISES, ExerciseSpec, load_spec
 from posecheck.stopping import frame_step
 from posecheck.voice import Coach, make_speaker
@@ -56,6 +56,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--camera", default="0", help="camera index (default 0), or a video file played as a camera"
+    )
+    p.add_argument(
+        "--rotate",
+        default="0",
+        metavar="DEGREES",
+        help="turn the picture this far clockwise (90, 180, 270): a camera on its side",
     )
     mirror = p.add_mutually_exclusive_group()
     mirror.add_argument(
@@ -168,6 +174,7 @@ def run_live(args: argparse.Namespace) -> int:
     else:
         ids = [args.exercise]
     specs = [load_spec(i) for i in ids]
+    rotate = quarter_turn(args.rotate)
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
     played = [args.camera] if camera_index(args.camera) is None else []  # a file as a camera
     report_path = output_path(
@@ -186,7 +193,7 @@ def run_live(args: argparse.Namespace) -> int:
         snapshot = output_path(
             args.snapshot, f"live_{stamp}.png", option="--snapshot", suffixes=IMAGE_SUFFIXES
         )
-    source = open_live_source(args.camera, loop=args.loop)
+    source = open_live_source(args.camera, loop=args.loop, rotate=rotate)
     mirror = source.is_camera if args.mirror is None else args.mirror
     speaker = make_speaker(args.mute)
     coach = Coach(speaker)
@@ -225,6 +232,7 @@ def run_live(args: argparse.Namespace) -> int:
                 model=estimator.model_name,
                 elapsed_s=time.monotonic() - ex.started,
                 annotated_video=record,
+                rotate=rotate,
                 live=True,
             )
         )

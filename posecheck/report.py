@@ -97,9 +97,14 @@ def build_report(
     elapsed_s: float,
     annotated_video=None,
     part_s: tuple[float, float] | None = None,
+    rotate: int = 0,
+    turned_view: dict | None = None,
     **extra,
 ) -> dict:
-    """The report of a finished :class:`~posecheck.session.ExerciseSession` (see README)."""
+    """The report of a finished :class:`~posecheck.session.ExerciseSession` (see README).
+    ``rotate``: the turn given to the picture; ``turned_view``: the turn that would show
+    the exercise when its starting position was never reached (see
+    :func:`posecheck.analyze.turned_view`)."""
     from posecheck import __version__
 
     report = {
@@ -112,6 +117,7 @@ def build_report(
         "part_s": [round(part_s[0], 3), round(part_s[1], 3)] if part_s else None,
         "video_fps": round(video_fps, 3),
         "frame_size": list(frame_size),
+        "rotate": rotate,
         "frames_seen": frames,
         "frames_with_person": session.frames_with_person,
         "model": model,
@@ -121,6 +127,7 @@ def build_report(
         **extra,
     }
     report.update(session.summary())
+    report["setup"]["turned_view"] = turned_view
     report["cues"] = merged_cues(report["cues"])
     return report
 
@@ -223,6 +230,11 @@ def _timed_lines(events: list[dict]) -> list[str]:
     return lines
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless one: "1 rep", "3 holds"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def format_summary(report: dict) -> str:
     """A readable summary of a report, for the terminal."""
     lines = []
@@ -232,7 +244,7 @@ def format_summary(report: dict) -> str:
         head += f" on {report['video']}"
     lines.append(head)
     lines.append(
-        f"  {report['duration_s']:.1f} s, {frames} frame{'' if frames == 1 else 's'}, a person in "
+        f"  {report['duration_s']:.1f} s, {_count(frames, 'frame')}, a person in "
         f"{seen} ({share(seen, frames)})"
         + ("   [PARTIAL: interrupted]" if report.get("partial") else "")
     )
@@ -260,6 +272,18 @@ def format_summary(report: dict) -> str:
                 key=lambda e: (e["end_s"] or report["duration_s"]) - e["start_s"],
             )
             lines.append(f'  Most of the time: "{common["message"]}"')
+        turned = setup.get("turned_view")
+        if turned:
+            deg = turned["rotate"]
+            seen = (
+                _count(turned["reps"], "rep")
+                if report["count_kind"] == "reps"
+                else _count(turned["holds"], "hold")
+            )
+            lines.append(
+                f"  The picture seems to lie on its side: turned {deg} degrees clockwise it "
+                f"shows the exercise ({seen}). Analyse it again with --rotate {deg}."
+            )
     early = setup.get("in_position_before")
     if early:
         spans = ", ".join(

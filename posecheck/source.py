@@ -22,6 +22,45 @@ SEEK_BEFORE_S = 2.0
 # and would cost twice the time (and 1.5 GB) to analyse, and give a 4K annotated video.
 MAX_SIDE = 1920
 
+# Quarter turns a picture can be given (degrees clockwise), as OpenCV's rotate codes: for
+# a camera on its side, or a video whose pixels lie on their side with no rotation tag.
+TURNS = {
+    0: None,
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
+def turn_picture(image: np.ndarray, degrees: int) -> np.ndarray:
+    """``image`` turned ``degrees`` (0, 90, 180 or 270) clockwise."""
+    code = TURNS[degrees]
+    return image if code is None else cv2.rotate(image, code)
+
+
+def _turned_size(size: tuple[int, int], degrees: int) -> tuple[int, int]:
+    return (size[1], size[0]) if degrees in (90, 270) else size
+
+
+def _check_turn(degrees: int) -> int:
+    if degrees not in TURNS:
+        raise ValueError(f"a picture turns by 0, 90, 180 or 270 degrees, not {degrees}")
+    return degrees
+
+
+def quarter_turn(text: str | int, option: str = "--rotate") -> int:
+    """Degrees clockwise as a person writes them ("90", "-90", "270"): 0, 90, 180 or 270."""
+    try:
+        degrees = int(str(text).strip().rstrip("°"))
+    except ValueError:
+        degrees = None
+    if degrees is None or degrees % 90:
+        raise ValueError(
+            f"{option} {text}: give the degrees to turn the picture clockwise, 90, 180 or 270 "
+            "(-90 for a quarter turn the other way)"
+        )
+    return degrees % 360
+
 
 @dataclass(frozen=True)
 class VideoFrame:
@@ -44,9 +83,10 @@ class VideoFileSource:
 
     Timestamps come from the file's presentation times, not from an assumed frame rate;
     frames are turned upright as players show them (the rotation tag phones write), and
-    scaled to at most ``max_side`` pixels on their long side (``size``; ``video_size`` is
-    the file's own). ``start_s`` and ``end_s`` read only that part of the video (its
-    frames keep the video's own times).
+    turned a further ``rotate`` degrees clockwise when asked (pixels on their side with no
+    tag), and scaled to at most ``max_side`` pixels on their long side (``size``;
+    ``video_size`` is the file's own). ``start_s`` and ``end_s`` read only that part of
+    the video (its frames keep the video's own times).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -60,8 +100,10 @@ class VideoFileSource:
         max_side: int | None = MAX_SIDE,
         start_s: float | None = None,
         end_s: float | None = None,
+        rotate: int = 0,
     ):
         self.path = Path(path)
+        self.rotate = _check_turn(rotate)
         if not self.path.exists():
             raise FileNotFoundError(f"video not found: {self.path}")
         if self.path.is_dir():
@@ -84,7 +126,7 @@ class VideoFileSource:
         pts = cap.get(cv2.CAP_PROP_PTS)
         self.first_frame_at = max(int(pts), 0) if np.isfinite(pts) else 0
         self.video_size = (first.shape[1], first.shape[0])
-        self.size = _fit(self.video_size, max_side)
+        self.size = _fit(_turned_size(self.video_size, rotate), max_side)
         cap.release()
         self.prefetch = prefetch
         self.frames_decoded = 0
@@ -169,6 +211,7 @@ class VideoFileSource:
                     if self.end_s is not None and t > self.end_s + 1e-6:
                         self.stopped_at_end = True
                         break
+                    image = turn_picture(image, self.rotate)
                     if (image.shape[1], image.shape[0]) != self.size:
                         image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
                     frame = VideoFrame(image=image, timestamp_s=t, index=index)
@@ -224,14 +267,16 @@ def _open_upright(path: Path) -> cv2.VideoCapture:
 
 
 class CameraSource:
-    """Frames from a camera, timestamped at capture (seconds since the source opened).
+    """Frames from a camera, timestamped at capture (seconds since the source opened),
+    turned ``rotate`` degrees clockwise when the camera is mounted on its side.
 
     Raises:
         ValueError: no camera at that index, or it delivers no frames (busy).
     """
 
-    def __init__(self, index: int = 0, size: tuple[int, int] | None = (1280, 720)):
+    def __init__(self, index: int = 0, size: tuple[int, int] | None = (1280, 720), rotate: int = 0):
         self.index = index
+        self.rotate = _check_turn(rotate)
         level = cv2.getLogLevel()
         cv2.setLogLevel(0)  # OpenCV's own warnings for a missing camera would add nothing
         try:
@@ -256,7 +301,7 @@ class CameraSource:
             raise ValueError(
                 f"camera {index} opened but gives no picture: is another program using it?"
             )
-        self.size = (first.shape[1], first.shape[0])
+        self.size = _turned_size((first.shape[1], first.shape[0]), rotate)
         self.fps = float(self._cap.get(cv2.CAP_PROP_FPS)) or 30.0
         self.frame_count = 0
         self.duration_s = None
@@ -269,7 +314,8 @@ class CameraSource:
                 ok, image = self._cap.read()
                 if not ok or image is None:
                     return  # the camera went away: the caller ends the session cleanly
-                yield VideoFrame(image=image, timestamp_s=time.monotonic() - self._t0, index=index)
+                t = time.monotonic() - self._t0
+                yield VideoFrame(image=turn_picture(image, self.rotate), timestamp_s=t, index=index)
                 index += 1
         finally:
             self.release()
@@ -285,7 +331,9 @@ def camera_index(spec: str | int | Path) -> int | None:
     return None
 
 
-def open_source(spec: str | int) -> VideoFileSource | CameraSource:
+def open_source(spec: str | int, rotate: int = 0) -> VideoFileSource | CameraSource:
     """A camera for an integer (or a string of digits), else a video file."""
     index = camera_index(spec)
-    return VideoFileSource(spec) if index is None else CameraSource(index)
+    if index is None:
+        return VideoFileSource(spec, rotate=rotate)
+    return CameraSource(index, rotate=rotate)

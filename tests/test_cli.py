@@ -91,6 +91,11 @@ def _bad_inputs(tmp_path: Path, blank: Path) -> dict:
             2,
             "is 1.0 s long: nothing after 60 s",
         ),
+        "a turn not by quarters": (
+            ["analyze", str(blank), "-e", "bridge", "--rotate", "45"],
+            2,
+            "--rotate 45: give the degrees to turn the picture clockwise, 90, 180 or 270",
+        ),
         "invalid model": (
             ["analyze", str(blank), "-e", "bridge", "--model", str(tmp_path / "model.task")],
             2,
@@ -113,6 +118,7 @@ CASES = [
     "not a time",
     "--from after the end",
     "a part with no frame",
+    "a turn not by quarters",
 ]
 
 

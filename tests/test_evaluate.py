@@ -196,7 +196,7 @@ def test_table_totals_and_footage_targets():
 
 def test_cross_table_names_what_fooled_each_exercise():
     results = [
-        CrossResult("a.mp4", "cobra", "bridge", reps=0, holds=0, started=False),
+        CrossResult("a.mp4", "cobra", "bridge", reps=0, holds=0, started=False, turned=90),
         CrossResult("b.mp4", "spine_twist", "bridge", reps=1, holds=1, started=True),
         CrossResult("c.mp4", "other: squat", "bridge", reps=0, holds=0, started=True),
         CrossResult("d.mp4", "bridge", "spine_twist", reps=0, holds=2, started=True),
@@ -207,7 +207,8 @@ def test_cross_table_names_what_fooled_each_exercise():
     assert bridge.endswith("spine_twist")
     assert next(x for x in lines if x.startswith("spine_twist")).endswith("bridge")
     assert lines[-1] == (
-        "asked as another exercise: nothing counted on 2/4; starting position refused on 1/4"
+        "asked as another exercise: nothing counted on 2/4; starting position refused on 1/4; "
+        "said to show it in a turned picture on 1/4"
     )
 
 

@@ -142,14 +142,21 @@ def _tag_rotation(path, degrees: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "degrees, size, marked_corner",
+    "degrees, rotate, size, marked_corner",
     [
-        (0, (160, 120), (0, 0)),  # the mark top left, as written
-        (90, (120, 160), (0, 119)),  # a portrait phone video: shown turned, as players do
-        (180, (160, 120), (119, 159)),  # upside down
+        (0, 0, (160, 120), (0, 0)),  # the mark top left, as written
+        (90, 0, (120, 160), (0, 119)),  # a portrait phone video: shown turned, as players do
+        (180, 0, (160, 120), (119, 159)),  # upside down
+        # pixels on their side with no tag, turned upright by --rotate (clockwise)
+        (0, 90, (120, 160), (0, 119)),
+        (0, 180, (160, 120), (119, 159)),
+        (0, 270, (120, 160), (159, 0)),
+        (90, 90, (160, 120), (119, 159)),  # a tag, and a turn on top of it
     ],
 )
-def test_video_frames_are_turned_as_players_show_them(tmp_path, degrees, size, marked_corner):
+def test_video_frames_are_turned_as_players_show_them(
+    tmp_path, degrees, rotate, size, marked_corner
+):
     path = tmp_path / "phone.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (160, 120))
     for _ in range(5):
@@ -159,7 +166,7 @@ def test_video_frames_are_turned_as_players_show_them(tmp_path, degrees, size, m
     writer.release()
     if degrees:
         _tag_rotation(path, degrees)
-    src = VideoFileSource(path)
+    src = VideoFileSource(path, rotate=rotate)
     frames = list(src)
     assert src.size == size and len(frames) == 5
     image = frames[0].image

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from posecheck.frame import PoseFrame
-from posecheck.landmarks import Landmark
+from posecheck.landmarks import NUM_LANDMARKS, Landmark
 from posecheck.pose import (
     _TURNS,
     PoseEstimator,
@@ -184,3 +184,43 @@ def test_the_pose_cache_key_names_the_filter_only_for_grainy_video():
     assert "denoise" not in options.key(grainy=False)  # as before the filter: caches stay
     assert "denoise_above=2.5, denoise_kernel=5" in options.key(grainy=True)
     assert options.key(grainy=True) == repr(options)
+
+
+# A pose turned with its picture (a video lying on its side, turned upright by --rotate):
+# a marked pixel turned by OpenCV is where the turned pose puts it, and a step right in
+# the world turns with it; two turns that make a full one give the pose back.
+@pytest.mark.parametrize(
+    "degrees, code, world_step",
+    [
+        (90, cv2.ROTATE_90_CLOCKWISE, (0.0, 1.0, 0.25)),  # right becomes down
+        (180, cv2.ROTATE_180, (-1.0, 0.0, 0.25)),
+        (270, cv2.ROTATE_90_COUNTERCLOCKWISE, (0.0, -1.0, 0.25)),
+    ],
+)
+@pytest.mark.parametrize("mark", [(10, 5), (150, 100), (0, 119)])
+def test_a_turned_pose_lands_where_opencv_turns_the_picture(degrees, code, world_step, mark):
+    w, h = 160, 120
+    image = np.zeros((h, w), np.uint8)
+    image[mark[1], mark[0]] = 255
+    turned = cv2.rotate(image, code)
+    (row,), (col,) = np.nonzero(turned == 255)
+    pose = PoseFrame(
+        timestamp_s=0.0,
+        image_size=(w, h),
+        xy=np.tile(np.array(mark, float) + 0.5, (NUM_LANDMARKS, 1)),  # pixel centres
+        world=np.tile([1.0, 0.0, 0.25], (NUM_LANDMARKS, 1)),
+        visibility=np.ones(NUM_LANDMARKS),
+    )
+    out = pose.turned(degrees)
+    assert out.image_size == (turned.shape[1], turned.shape[0])
+    assert tuple(out.xy[0]) == pytest.approx((col + 0.5, row + 0.5))
+    assert tuple(out.world[0]) == pytest.approx(world_step)
+    back = out.turned((360 - degrees) % 360)
+    assert back.image_size == (w, h)
+    assert np.allclose(back.xy, pose.xy) and np.allclose(back.world, pose.world)
+
+
+@pytest.mark.parametrize("degrees", [45, -90, 360])
+def test_a_pose_turns_by_quarters_only(degrees):
+    with pytest.raises(ValueError, match="0, 90, 180 or 270"):
+        PoseFrame.empty(0.0, (160, 120)).turned(degrees)

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 from poses import all_fours, chain, knee_hug, supine, with_points
 
+from posecheck.analyze import turned_view
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import Landmark, other_side
 from posecheck.report import build_report, format_summary
@@ -1067,3 +1068,53 @@ def test_a_hold_cut_by_the_end_of_the_video_says_so(name, exercise, segments, he
     )  # fmt: skip
     said = "still held when the video ended" in format_summary(report)
     assert said == (held_at_end[-1] and report["count_kind"] == "hold")
+
+
+def _frames(segments):
+    t, out = 0.0, []
+    for build, seconds in segments:
+        for _ in range(int(round(seconds * FPS))):
+            out.append(build(t))
+            t += 1 / FPS
+    return out
+
+
+BRIDGES = [(rest, 1)] + [(top, 1.5), (rest, 1.5)] * 3
+
+
+def _standing(t):
+    return supine(hip_deg=175, knee_deg=175, hip_lift_px=170, t=t)
+
+
+# A video whose pixels lie on their side (no rotation tag) never shows the starting
+# position as it is: the turn that shows the exercise is found from the poses, and none
+# is claimed where no turn shows it.
+@pytest.mark.parametrize(
+    "name, segments, lying, found",
+    [
+        ("bridges, picture turned a quarter clockwise", BRIDGES, 90, {"rotate": 270, "reps": 3}),
+        ("... a quarter the other way", BRIDGES, 270, {"rotate": 90, "reps": 3}),
+        ("... upside down", BRIDGES, 180, {"rotate": 180, "reps": 3}),
+        ("bridges upright: no turn shows more", BRIDGES, 0, None),
+        ("standing, picture on its side", [(_standing, 8)], 90, None),
+        (
+            "nobody there most of the time",
+            [(rest, 1), (top, 1.5), (rest, 1.5), (None, 6)],
+            90,
+            None,
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_a_picture_on_its_side_is_told_with_the_turn_that_shows_the_exercise(
+    name, segments, lying, found
+):
+    def build(b):
+        return b if b is not None else (lambda t: PoseFrame.empty(t, (640, 480)))
+
+    poses = [p.turned(lying) for p in _frames([(build(b), s) for b, s in segments])]
+    got = turned_view(load_spec("bridge"), poses)
+    if found is None:
+        assert got is None
+    else:
+        assert got is not None and {k: got[k] for k in found} == found
