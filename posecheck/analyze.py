@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import queue
 import sys
@@ -39,17 +41,19 @@ class VideoSink:
 
     # The longest a frame is repeated to fill a gap (a longer gap is a broken timestamp).
     MAX_GAP_S = 10.0
+    # A part file of the same name untouched this long was left by a run that was killed
+    # outright (kill -9, a power cut): removed when the next run writes that name. One
+    # being written is touched every frame.
+    STALE_PART_S = 3600.0
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int], queue_size: int = 16):
         self.path = Path(path)
         if self.path.is_symlink():  # written through, as reports are
             self.path = self.path.resolve()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, part = tempfile.mkstemp(
-            dir=self.path.parent,
-            prefix=f".{self.path.stem[:40]}.",
-            suffix=f".part{self.path.suffix}",
-        )
+        prefix, suffix = f".{self.path.stem[:40]}.", f".part{self.path.suffix}"
+        self._remove_stale_parts(prefix, suffix)
+        fd, part = tempfile.mkstemp(dir=self.path.parent, prefix=prefix, suffix=suffix)
         os.close(fd)  # the name is reserved; the writer opens it anew
         self._part = Path(part)
         self.fps = fps if fps > 0 else 30.0
@@ -66,6 +70,13 @@ class VideoSink:
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
         self._thread = threading.Thread(target=self._run, name="posecheck-sink", daemon=True)
         self._thread.start()
+
+    def _remove_stale_parts(self, prefix: str, suffix: str) -> None:
+        now = time.time()
+        for old in self.path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+            with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+                if now - old.stat().st_mtime > self.STALE_PART_S:
+                    old.unlink()
 
     def _run(self) -> None:
         while True:

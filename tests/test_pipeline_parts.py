@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from dataclasses import replace
 
 import cv2
@@ -564,3 +565,25 @@ def test_a_part_of_a_video_is_the_same_frames_as_read_whole(tmp_path, start, end
 )
 def test_times_shown_as_a_player_shows_them(seconds, shown):
     assert _clock(seconds) == shown
+
+
+# A run killed outright (kill -9, a power cut) leaves its hidden part file; the next run
+# writing that name removes it once it has sat untouched for an hour. A part being
+# written now (another run), or one of another name, stays.
+@pytest.mark.parametrize(
+    "name, age_s, removed",
+    [
+        (".clip_annotated.k3j_x9.part.mp4", 2 * 3600, True),  # left by a killed run
+        (".clip_annotated.a8b2c4.part.mp4", 5, False),  # another run writing it now
+        (".other_annotated.k3j_x9.part.mp4", 2 * 3600, False),  # another video's
+        ("clip_annotated.k3j_x9.part.mp4", 2 * 3600, False),  # not a hidden part file
+    ],
+)
+def test_a_part_file_left_by_a_killed_run_is_removed_by_the_next(tmp_path, name, age_s, removed):
+    left = tmp_path / name
+    left.write_bytes(b"half a video")
+    old = time.time() - age_s
+    os.utime(left, (old, old))
+    sink = VideoSink(tmp_path / "clip_annotated.mp4", 30.0, (160, 120))
+    sink.close(keep=False)
+    assert left.exists() is not removed
