@@ -17,7 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posecheck import geometry as g
 from posecheck.frame import PoseFrame
+from posecheck.landmarks import Landmark
 from posecheck.overlay import OverlayStyle, annotate
 from posecheck.pose import Opening, PoseEstimator, read_backwards
 from posecheck.report import build_report, publish
@@ -157,6 +159,8 @@ class _Ticker:
 # this many a second, and of the first this many seconds.
 TURN_CHECK_FPS = 15.0
 TURN_CHECK_MAX_S = 5 * 60.0
+# A torso this close to the picture's vertical reads as upright.
+UPRIGHT_WITHIN_DEG = 35.0
 
 
 class TurnCheck:
@@ -186,13 +190,27 @@ def replay(spec: ExerciseSpec, poses: Iterable[PoseFrame]) -> ExerciseSession:
     return session
 
 
+def _upright(pose: PoseFrame) -> bool:
+    """The torso (shoulders' middle to hips' middle) within 35 degrees of the picture's
+    vertical: standing or sitting, or lying in a picture on its side."""
+    xy = pose.xy
+    shoulders = g.midpoint(xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER])
+    hips = g.midpoint(xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP])
+    return bool(g.inclination_deg(hips, shoulders) > 90 - UPRIGHT_WITHIN_DEG)
+
+
 def turned_view(spec: ExerciseSpec, poses: Sequence[PoseFrame]) -> dict | None:
     """The quarter turn under which ``poses`` (of a video whose starting position was never
     reached) show the exercise: the starting position reached and a rep or hold counted.
-    None when no turn does, or when nobody was in view most of the time."""
-    if sum(p.present for p in poses) < 0.5 * len(poses):
+    Only for a person in view and upright most of the time, as a person lying down is in a
+    picture on its side; None when no quarter turn shows the exercise.
+
+    Upside down is not tried: a child's pose upside down reads as a bridge, and a cobra as
+    a knee hug (seen on the samples asked as other exercises)."""
+    seen = [p for p in poses if p.present]
+    if len(seen) < 0.5 * len(poses) or sum(map(_upright, seen)) < 0.5 * len(seen):
         return None
-    for degrees in (90, 270, 180):
+    for degrees in (90, 270):
         session = replay(spec, (pose.turned(degrees) for pose in poses))
         if session.setup_passed_s is not None and (session.reps or session.holds):
             return {"rotate": degrees, "reps": len(session.reps), "holds": len(session.holds)}

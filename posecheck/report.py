@@ -281,8 +281,9 @@ def format_summary(report: dict) -> str:
                 else _count(turned["holds"], "hold")
             )
             lines.append(
-                f"  The picture seems to lie on its side: turned {deg} degrees clockwise it "
-                f"shows the exercise ({seen}). Analyse it again with --rotate {deg}."
+                "  The person reads as upright most of the time, as a person lying down does in "
+                f"a video on its side. If it plays sideways, analyse it again with --rotate {deg}: "
+                f"turned {deg} degrees clockwise, it shows the exercise ({seen})."
             )
     early = setup.get("in_position_before")
     if early:

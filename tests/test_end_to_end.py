@@ -123,7 +123,7 @@ def test_a_video_lying_on_its_side_is_told_to_be_turned_and_counts_when_it_is(tm
     as_it_is = analyze_video(path, "bridge")
     assert as_it_is["reps"]["total"] == 0 and not as_it_is["setup"]["passed"]
     assert as_it_is["setup"]["turned_view"] == {"rotate": 270, "reps": 2, "holds": 2}
-    assert "Analyse it again with --rotate 270." in format_summary(as_it_is)
+    assert "If it plays sideways, analyse it again with --rotate 270" in format_summary(as_it_is)
     turned = analyze_video(path, "bridge", rotate=270)
     assert turned["reps"]["total"] == 2 and turned["setup"]["turned_view"] is None
     assert turned["rotate"] == 270
