@@ -165,11 +165,18 @@ UPRIGHT_WITHIN_DEG = 35.0
 
 class TurnCheck:
     """Poses kept to tell, when the starting position is never reached, whether the
-    picture turned a quarter (or upside down) shows the exercise (see :func:`turned_view`)."""
+    picture turned a quarter shows the exercise (see :func:`turned_view`)."""
 
     def __init__(self) -> None:
         self.poses: list[PoseFrame] = []
         self._next_t = -np.inf
+
+    @classmethod
+    def of(cls, poses: Iterable[PoseFrame]) -> TurnCheck:
+        check = cls()
+        for pose in poses:
+            check.add(pose)
+        return check
 
     def add(self, pose: PoseFrame) -> None:
         t = pose.timestamp_s

@@ -400,21 +400,15 @@ def cross_folder(
     for i, entry in enumerate(clips):
         if progress:
             progress(i, len(clips), entry["file"])
-        poses = load_or_compute_poses(entry["path"], None, use_cache)
-        spans = _usable_spans(entry)
+        seen = _within(load_or_compute_poses(entry["path"], None, use_cache), _usable_spans(entry))
+        kept = TurnCheck.of(seen).poses
         for ex, spec in specs.items():
             if ex == entry.get("exercise"):
                 continue
-            seen = _within(poses, spans)
             summary = run_session(spec, seen)
             started = bool(summary["setup"]["passed"])
-            turned = None
-            if not started:  # as analyze does: is the exercise seen in a turned picture?
-                check = TurnCheck()
-                for pose in seen:
-                    check.add(pose)
-                view = turned_view(spec, check.poses)
-                turned = view and view["rotate"]
+            # as analyze does: is the exercise seen in a turned picture?
+            view = None if started else turned_view(spec, kept)
             r = CrossResult(
                 file=entry["file"],
                 movement=_movement(entry),
@@ -422,7 +416,7 @@ def cross_folder(
                 reps=summary["reps"]["total"] or 0,
                 holds=len(summary["holds"]),
                 started=started,
-                turned=turned,
+                turned=view["rotate"] if view else None,
             )
             out.append(r)
             if verbose and r.counted:
