@@ -6,6 +6,7 @@ import contextlib
 import glob
 import os
 import queue
+import re
 import sys
 import tempfile
 import threading
@@ -53,7 +54,7 @@ class VideoSink:
         if self.path.is_symlink():  # written through, as reports are
             self.path = self.path.resolve()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        prefix, suffix = f".{self.path.stem[:40]}.", f".part{self.path.suffix}"
+        prefix, suffix = f".{self.path.stem[:200]}.", f".part{self.path.suffix}"
         self._remove_stale_parts(prefix, suffix)
         fd, part = tempfile.mkstemp(dir=self.path.parent, prefix=prefix, suffix=suffix)
         os.close(fd)  # the name is reserved; the writer opens it anew
@@ -74,10 +75,13 @@ class VideoSink:
         self._thread.start()
 
     def _remove_stale_parts(self, prefix: str, suffix: str) -> None:
+        # the names mkstemp gives: prefix, 8 random characters, suffix (not another
+        # output's, whose name only begins the same)
+        ours = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}" + re.escape(suffix))
         now = time.time()
         for old in self.path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
             with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
-                if now - old.stat().st_mtime > self.STALE_PART_S:
+                if ours.fullmatch(old.name) and now - old.stat().st_mtime > self.STALE_PART_S:
                     old.unlink()
 
     def _run(self) -> None:
@@ -206,22 +210,39 @@ def _upright(pose: PoseFrame) -> bool:
     return bool(g.inclination_deg(hips, shoulders) > 90 - UPRIGHT_WITHIN_DEG)
 
 
-def turned_view(spec: ExerciseSpec, poses: Sequence[PoseFrame]) -> dict | None:
-    """The quarter turn under which ``poses`` (of a video whose starting position was never
-    reached) show the exercise: the starting position reached and a rep or hold counted.
-    Only for a person in view and upright most of the time, as a person lying down is in a
-    picture on its side; None when no quarter turn shows the exercise.
+def turned_view(spec: ExerciseSpec, poses: Sequence[PoseFrame], rotate: int = 0) -> dict | None:
+    """The turn under which ``poses`` (of a video in which nothing was counted) show the
+    exercise: its starting position reached and a rep counted (a hold, for a held
+    exercise). ``rotate`` is the turn the picture was given already; the turn returned
+    (``rotate``, degrees clockwise) is from the picture as the file has it, so 0 means
+    "no --rotate". None when nobody was in view most of the time, or no turn shows it.
 
-    Upside down is not tried: a child's pose upside down reads as a bridge, and a cobra as
-    a knee hug (seen on the samples asked as other exercises)."""
+    A quarter turn either way is tried when the person reads as upright most of the
+    time, as a person lying down does in a picture on its side; both may show it (a
+    picture upside down can read as the exercise too), and the one that shows more,
+    then sooner, is taken. Upside down is tried only when the picture was turned a
+    quarter already (the other way round): from a picture as it came, a child's pose
+    upside down reads as a bridge, and a cobra as a knee hug."""
     seen = [p for p in poses if p.present]
-    if len(seen) < 0.5 * len(poses) or sum(map(_upright, seen)) < 0.5 * len(seen):
+    if len(seen) < 0.5 * len(poses):
         return None
-    for degrees in (90, 270):
+    turns = [180] if rotate in (90, 270) else []
+    if sum(map(_upright, seen)) >= 0.5 * len(seen):
+        turns += [90, 270]
+    found = []
+    for degrees in turns:
         session = replay(spec, (pose.turned(degrees) for pose in poses))
-        if session.setup_passed_s is not None and (session.reps or session.holds):
-            return {"rotate": degrees, "reps": len(session.reps), "holds": len(session.holds)}
-    return None
+        counted = len(session.reps) if spec.count_kind == "reps" else len(session.holds)
+        if session.setup_passed_s is not None and counted:
+            found.append((-counted, session.setup_passed_s, degrees, session))
+    if not found:
+        return None
+    _, _, degrees, session = min(found, key=lambda f: f[:3])
+    return {
+        "rotate": (rotate + degrees) % 360,
+        "reps": len(session.reps),
+        "holds": len(session.holds),
+    }
 
 
 def _in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
@@ -364,7 +385,7 @@ def analyze_video(
         if frames
         else 0.0,
         video_fps=source.fps,
-        frame_size=source.video_size,
+        frame_size=source.shown_size,
         frames=frames,
         model=estimator.model_name if estimator is not None else "precomputed poses",
         elapsed_s=elapsed,
@@ -372,8 +393,8 @@ def analyze_video(
         part_s=(first_t, last_t) if frames and (start_s or source.stopped_at_end) else None,
         rotate=rotate,
         turned_view=None  # a run stopped early is not kept waiting for it
-        if partial or session.setup_passed_s is not None
-        else turned_view(spec, turn_check.poses),
+        if partial or session.reps or session.holds
+        else turned_view(spec, turn_check.poses, rotate),
     )
     report["truncated"] = bool(not partial and frames and source.ended_early(last_t))
     return report

@@ -377,7 +377,7 @@ class CrossResult:
     reps: int
     holds: int
     started: bool  # the starting position was reached
-    turned: int | None = None  # never reached: the turn said to show the exercise, if any
+    turned: int | None = None  # nothing counted: the turn said to show the exercise, if any
 
     @property
     def counted(self) -> bool:
@@ -408,7 +408,8 @@ def cross_folder(
             summary = run_session(spec, seen)
             started = bool(summary["setup"]["passed"])
             # as analyze does: is the exercise seen in a turned picture?
-            view = None if started else turned_view(spec, kept)
+            counted = summary["reps"]["total"] or summary["holds"]
+            view = None if counted else turned_view(spec, kept)
             r = CrossResult(
                 file=entry["file"],
                 movement=_movement(entry),

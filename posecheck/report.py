@@ -230,6 +230,31 @@ def _timed_lines(events: list[dict]) -> list[str]:
     return lines
 
 
+_TURN_WORDS = {
+    90: "a quarter turn clockwise",
+    180: "upside down",
+    270: "a quarter turn anticlockwise",
+}
+
+
+def _turn_hint(turn: int, given: int) -> str:
+    """What to do when the video shows the exercise turned by ``turn`` degrees clockwise
+    from the file (``given``: the turn it was analysed with)."""
+    if turn == 0:
+        return (
+            f"  Turned by --rotate {given}, you read as upright most of the time; as the "
+            "file has it, it shows the exercise: analyse it again without --rotate."
+        )
+    so = f"analyse it again with --rotate {turn} ({_TURN_WORDS[turn]})"
+    if given:
+        return f"  --rotate {given} may be the wrong turn: {so}, and it shows the exercise."
+    return (
+        "  The picture may lie on its side: you read as upright most of the time, as someone on "
+        f"the floor does in a video on its side. If it plays sideways, {so}: so turned, it "
+        "shows the exercise."
+    )
+
+
 def _count(n: int, noun: str) -> str:
     """``n`` and the noun, plural unless one: "1 rep", "3 holds"."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -254,6 +279,9 @@ def format_summary(report: dict) -> str:
             f"  Only {_t(a)}-{_t(b)} s ({_clock(a)}-{_clock(b)}) of the video was analysed; "
             "times below are the video's own."
         )
+    if report.get("rotate"):
+        deg = report["rotate"]
+        lines.append(f"  The picture was turned {_TURN_WORDS[deg]} (--rotate {deg}).")
     if report.get("truncated"):
         lines.append("  The video ended early (truncated file?): counts cover what could be read.")
     if frames and seen == 0:
@@ -266,25 +294,14 @@ def format_summary(report: dict) -> str:
         )
     else:
         lines.append(f"  {setup['message']}. Nothing was counted.")
-        if report.get("setup_messages"):
+        if report.get("setup_messages") and not setup.get("turned_view"):
             common = max(
                 report["setup_messages"],
                 key=lambda e: (e["end_s"] or report["duration_s"]) - e["start_s"],
             )
             lines.append(f'  Most of the time: "{common["message"]}"')
-        turned = setup.get("turned_view")
-        if turned:
-            deg = turned["rotate"]
-            seen = (
-                _count(turned["reps"], "rep")
-                if report["count_kind"] == "reps"
-                else _count(turned["holds"], "hold")
-            )
-            lines.append(
-                "  The person reads as upright most of the time, as a person lying down does in "
-                f"a video on its side. If it plays sideways, analyse it again with --rotate {deg}: "
-                f"turned {deg} degrees clockwise, it shows the exercise ({seen})."
-            )
+    if setup.get("turned_view"):
+        lines.append(_turn_hint(setup["turned_view"]["rotate"], report.get("rotate") or 0))
     early = setup.get("in_position_before")
     if early:
         spans = ", ".join(

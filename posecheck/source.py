@@ -141,6 +141,12 @@ class VideoFileSource:
         self.stopped_at_end = False  # reading ended at end_s, before the video did
 
     @property
+    def shown_size(self) -> tuple[int, int]:
+        """The picture's width and height as analysed: as players show it, turned by
+        ``rotate``, before any scaling down."""
+        return _turned_size(self.video_size, self.rotate)
+
+    @property
     def duration_s(self) -> float | None:
         """Declared duration (frame count / fps), None when the container does not say."""
         if self.fps > 0 and self.frames_expected > 0:

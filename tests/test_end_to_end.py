@@ -124,6 +124,9 @@ def test_a_video_lying_on_its_side_is_told_to_be_turned_and_counts_when_it_is(tm
     assert as_it_is["reps"]["total"] == 0 and not as_it_is["setup"]["passed"]
     assert as_it_is["setup"]["turned_view"] == {"rotate": 270, "reps": 2, "holds": 2}
     assert "If it plays sideways, analyse it again with --rotate 270" in format_summary(as_it_is)
+    assert as_it_is["frame_size"] == [480, 640]
     turned = analyze_video(path, "bridge", rotate=270)
     assert turned["reps"]["total"] == 2 and turned["setup"]["turned_view"] is None
-    assert turned["rotate"] == 270
+    assert turned["rotate"] == 270 and turned["frame_size"] == [640, 480]  # as analysed
+    wrong = analyze_video(path, "bridge", rotate=90)  # the other way: upside down
+    assert wrong["reps"]["total"] == 0 and wrong["setup"]["turned_view"]["rotate"] == 270

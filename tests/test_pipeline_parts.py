@@ -573,9 +573,10 @@ def test_times_shown_as_a_player_shows_them(seconds, shown):
 @pytest.mark.parametrize(
     "name, age_s, removed",
     [
-        (".clip_annotated.k3j_x9.part.mp4", 2 * 3600, True),  # left by a killed run
-        (".clip_annotated.a8b2c4.part.mp4", 5, False),  # another run writing it now
+        (".clip_annotated.k3j_x9ab.part.mp4", 2 * 3600, True),  # left by a killed run
+        (".clip_annotated.a8b2c4de.part.mp4", 5, False),  # another run writing it now
         (".other_annotated.k3j_x9.part.mp4", 2 * 3600, False),  # another video's
+        (".clip_annotated.v2.k3j_x9ab.part.mp4", 2 * 3600, False),  # clip_annotated.v2.mp4's
         ("clip_annotated.k3j_x9.part.mp4", 2 * 3600, False),  # not a hidden part file
     ],
 )

@@ -1088,38 +1088,84 @@ def _standing(t):
 
 # A video whose pixels lie on their side (no rotation tag) never shows the starting
 # position as it is: the turn that shows the exercise is found from the poses, and none
-# is claimed where no turn shows it.
+# is claimed where no turn shows it. ``lying``: how the file's picture is turned from
+# upright; ``given``: the --rotate it was analysed with; ``found``: the --rotate to use.
 @pytest.mark.parametrize(
-    "name, segments, lying, found",
+    "name, segments, lying, given, found",
     [
-        ("bridges, picture turned a quarter clockwise", BRIDGES, 90, {"rotate": 270, "reps": 3}),
-        ("... a quarter the other way", BRIDGES, 270, {"rotate": 90, "reps": 3}),
         (
-            "... upside down: not tried (a child's pose upside down reads as a bridge)",
+            "bridges, a picture turned a quarter clockwise",
             BRIDGES,
-            180,
-            None,
+            90,
+            0,
+            {"rotate": 270, "reps": 3},
         ),
-        ("bridges upright: no turn shows more", BRIDGES, 0, None),
-        ("standing, picture on its side", [(_standing, 8)], 90, None),
+        ("... a quarter the other way", BRIDGES, 270, 0, {"rotate": 90, "reps": 3}),
+        ("... upside down: not tried (a child's pose so reads as a bridge)", BRIDGES, 180, 0, None),
+        ("... turned the wrong way by --rotate 90", BRIDGES, 90, 90, {"rotate": 270, "reps": 3}),
+        (
+            "... upright, turned by --rotate 90 for nothing",
+            BRIDGES,
+            0,
+            90,
+            {"rotate": 0, "reps": 3},
+        ),
+        ("bridges upright: no turn shows more", BRIDGES, 0, 0, None),
+        ("one pause at the top, no rep: not a bridge seen", [(rest, 1), (top, 4)], 90, 0, None),
+        ("standing, picture on its side", [(_standing, 8)], 90, 0, None),
         (
             "nobody there most of the time",
             [(rest, 1), (top, 1.5), (rest, 1.5), (None, 6)],
             90,
+            0,
             None,
         ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_a_picture_on_its_side_is_told_with_the_turn_that_shows_the_exercise(
-    name, segments, lying, found
+    name, segments, lying, given, found
 ):
     def build(b):
         return b if b is not None else (lambda t: PoseFrame.empty(t, (640, 480)))
 
-    poses = [p.turned(lying) for p in _frames([(build(b), s) for b, s in segments])]
-    got = turned_view(load_spec("bridge"), poses)
+    poses = [p.turned(lying).turned(given) for p in _frames([(build(b), s) for b, s in segments])]
+    got = turned_view(load_spec("bridge"), poses, given)
     if found is None:
         assert got is None
     else:
         assert got is not None and {k: got[k] for k in found} == found
+
+
+@pytest.mark.parametrize(
+    "turn, given, says",
+    [
+        (
+            270,
+            0,
+            "If it plays sideways, analyse it again with --rotate 270 (a quarter turn anticlockwise)",
+        ),
+        (90, 0, "analyse it again with --rotate 90 (a quarter turn clockwise)"),
+        (270, 90, "--rotate 90 may be the wrong turn: analyse it again with --rotate 270"),
+        (0, 90, "as the file has it, it shows the exercise: analyse it again without --rotate"),
+    ],
+)
+def test_the_summary_says_which_turn_to_analyse_with(turn, given, says):
+    session = play("bridge", [(_standing, 3)])
+    report = build_report(
+        session,
+        video="v.mp4",
+        partial=False,
+        duration_s=3.0,
+        video_fps=30.0,
+        frame_size=(640, 480),
+        frames=session.frames,
+        model="m",
+        elapsed_s=1.0,
+        rotate=given,
+        turned_view={"rotate": turn, "reps": 3, "holds": 3},
+    )
+    text = format_summary(report)
+    assert says in text
+    assert "Most of the time" not in text  # "lie on your back" to a person lying down
+    assert ("The picture was turned" in text) == bool(given)
