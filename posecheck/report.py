@@ -103,8 +103,7 @@ def build_report(
 ) -> dict:
     """The report of a finished :class:`~posecheck.session.ExerciseSession` (see README).
     ``rotate``: the turn given to the picture; ``turned_view``: the turn that would show
-    the exercise when its starting position was never reached (see
-    :func:`posecheck.analyze.turned_view`)."""
+    the exercise when nothing was counted (see :func:`posecheck.analyze.turned_view`)."""
     from posecheck import __version__
 
     report = {
