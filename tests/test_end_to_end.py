@@ -102,24 +102,30 @@ def test_a_clip_that_starts_straight_into_the_exercise_counts_its_first_rep(tmp_
     assert report["reps"]["total"] == truth["reps"]["total"] == 3
 
 
-@pytest.mark.slow
-def test_a_video_lying_on_its_side_is_told_to_be_turned_and_counts_when_it_is(tmp_path):
-    """The bridge sample's first two reps written with their pixels on their side and no
-    rotation tag: as it is, the person stands on her head and nothing counts; the report
-    names the turn that shows the bridges, and with it the reps count."""
+def sideways_bridge(path: Path, frames: int = 300) -> Path:
+    """The bridge sample's first ``frames`` (300: 10 s, two reps) written with their pixels
+    turned a quarter clockwise and no rotation tag, as a camera on its side records."""
     import cv2
 
-    from posecheck.report import format_summary
-
-    path = tmp_path / "sideways.mp4"
     cap = cv2.VideoCapture(str(SAMPLES / "bridge.mp4"))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (480, 640))
-    for _ in range(300):  # 10 s: two reps
+    for _ in range(frames):
         ok, frame = cap.read()
         assert ok
         writer.write(cv2.rotate(frame, cv2.ROTATE_90_CLOCKWISE))
     writer.release()
     cap.release()
+    return path
+
+
+@pytest.mark.slow
+def test_a_video_lying_on_its_side_is_told_to_be_turned_and_counts_when_it_is(tmp_path):
+    """The bridge sample's first two reps written with their pixels on their side and no
+    rotation tag: as it is, the person stands on her head and nothing counts; the report
+    names the turn that shows the bridges, and with it the reps count."""
+    from posecheck.report import format_summary
+
+    path = sideways_bridge(tmp_path / "sideways.mp4")
     as_it_is = analyze_video(path, "bridge")
     assert as_it_is["reps"]["total"] == 0 and not as_it_is["setup"]["passed"]
     assert as_it_is["setup"]["turned_view"] == {"rotate": 270, "reps": 2, "holds": 2}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from test_end_to_end import sideways_bridge
 
 from posecheck.capture import RealTimePlayer
 from posecheck.live import add_arguments, run_live
@@ -69,6 +70,25 @@ def test_live_loop_headless_counts_like_the_truth(tmp_path):
     assert report["live_stats"]["frames_processed"] > 0.5 * report["live_stats"]["frames_delivered"]
     assert snapshot.stat().st_size > 10_000
     assert report["schema"] == 1 and "cues" in report and "setup" in report
+
+
+@pytest.mark.slow
+def test_a_camera_on_its_side_is_turned_upright_by_rotate(tmp_path):
+    report_path = tmp_path / "live.json"
+    rc = run_live(
+        live_args(
+            exercise="bridge",
+            camera=sideways_bridge(tmp_path / "sideways.mp4"),
+            rotate=-90,
+            headless=True,
+            mute=True,
+            report=report_path,
+        )
+    )
+    assert rc == 0
+    report = json.loads(report_path.read_text())
+    assert report["rotate"] == 270 and report["frame_size"] == [640, 480]
+    assert report["reps"]["total"] == 2
 
 
 @pytest.mark.parametrize(
