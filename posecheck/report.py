@@ -231,7 +231,7 @@ def _timed_lines(events: list[dict]) -> list[str]:
 
 _TURN_WORDS = {
     90: "a quarter turn clockwise",
-    180: "upside down",
+    180: "a half turn",
     270: "a quarter turn anticlockwise",
 }
 
@@ -280,7 +280,7 @@ def format_summary(report: dict) -> str:
         )
     if report.get("rotate"):
         deg = report["rotate"]
-        lines.append(f"  The picture was turned {_TURN_WORDS[deg]} (--rotate {deg}).")
+        lines.append(f"  The picture was given {_TURN_WORDS[deg]} (--rotate {deg}).")
     if report.get("truncated"):
         lines.append("  The video ended early (truncated file?): counts cover what could be read.")
     if frames and seen == 0:

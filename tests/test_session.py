@@ -1168,4 +1168,4 @@ def test_the_summary_says_which_turn_to_analyse_with(turn, given, says):
     text = format_summary(report)
     assert says in text
     assert "Most of the time" not in text  # "lie on your back" to a person lying down
-    assert ("The picture was turned" in text) == bool(given)
+    assert ("The picture was given a quarter turn" in text) == bool(given)
