@@ -158,9 +158,9 @@ class _Ticker:
             self.progress(Progress(done, self.total, done / max(now - self.started, 1e-6), True))
 
 
-# A video whose start is never seen is read again with its picture turned a quarter (its
-# pixels may lie on their side with no rotation tag). The poses kept for that are at most
-# this many a second, and of the first this many seconds.
+# The poses of a video in which nothing was counted are tried turned a quarter (its pixels
+# may lie on their side with no rotation tag). The poses kept for that are at most this
+# many a second, and of the first this many seconds.
 TURN_CHECK_FPS = 15.0
 TURN_CHECK_MAX_S = 5 * 60.0
 # A torso this close to the picture's vertical reads as upright.
@@ -168,8 +168,8 @@ UPRIGHT_WITHIN_DEG = 35.0
 
 
 class TurnCheck:
-    """Poses kept to tell, when the starting position is never reached, whether the
-    picture turned a quarter shows the exercise (see :func:`turned_view`)."""
+    """Poses kept to tell, when nothing was counted, whether the picture turned a quarter
+    shows the exercise (see :func:`turned_view`)."""
 
     def __init__(self) -> None:
         self.poses: list[PoseFrame] = []
@@ -245,7 +245,8 @@ def turned_view(spec: ExerciseSpec, poses: Sequence[PoseFrame], rotate: int = 0)
     }
 
 
-def _in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
+def in_spans(t: float, spans: Sequence[tuple[float, float]] | None) -> bool:
+    """``t`` inside one of ``spans`` (None: no spans given, so inside)."""
     return spans is None or any(a <= t <= b for a, b in spans)
 
 
@@ -339,7 +340,7 @@ def analyze_video(
             if (precomputed and frames >= len(poses)) or (partial and frames >= len(opening)):
                 break
             with frame_step():  # a stop waits for the frame to be written
-                if not _in_spans(frame.timestamp_s, spans):
+                if not in_spans(frame.timestamp_s, spans):
                     raw = PoseFrame.empty(frame.timestamp_s, source.size)
                 elif precomputed:
                     raw = poses[frames]

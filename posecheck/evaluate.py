@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posecheck.analyze import TurnCheck, replay, turned_view
+from posecheck.analyze import TurnCheck, in_spans, replay, turned_view
 from posecheck.frame import PoseFrame
 from posecheck.pose import (
     READ_RATE_FPS,
@@ -200,9 +200,7 @@ def _within(poses: list[PoseFrame], spans: list[tuple[float, float]] | None) -> 
     if spans is None:
         return poses
     return [
-        p
-        if any(a <= p.timestamp_s <= b for a, b in spans)
-        else PoseFrame.empty(p.timestamp_s, p.image_size)
+        p if in_spans(p.timestamp_s, spans) else PoseFrame.empty(p.timestamp_s, p.image_size)
         for p in poses
     ]
 
@@ -357,9 +355,7 @@ def evaluate_folder(
         poses = load_or_compute_poses(entry["path"], None, use_cache)
         spans = _usable_spans(entry)
         summary = run_session(specs[ex], poses, spans)
-        inside = [
-            p for p in poses if spans is None or any(a <= p.timestamp_s <= b for a, b in spans)
-        ]
+        inside = [p for p in poses if in_spans(p.timestamp_s, spans)]
         found = sum(p.present for p in inside)
         scores.append(score_clip(entry, summary, (found, len(inside)), specs[ex]))
         if verbose:

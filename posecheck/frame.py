@@ -87,24 +87,14 @@ class PoseFrame:
     def turned(self, degrees: int) -> PoseFrame:
         """The pose as it reads in the picture turned ``degrees`` (90, 180 or 270)
         clockwise: what a video whose pixels lie on their side would give upright."""
-        w, h = self.image_size
-        x, y = self.xy[:, 0], self.xy[:, 1]
-        wx, wy, wz = self.world[:, 0], self.world[:, 1], self.world[:, 2]
-        if degrees == 90:  # right becomes down, up becomes right
-            size, xy, world = (h, w), (h - y, x), (-wy, wx, wz)
-        elif degrees == 180:
-            size, xy, world = (w, h), (w - x, h - y), (-wx, -wy, wz)
-        elif degrees == 270:
-            size, xy, world = (h, w), (y, w - x), (wy, -wx, wz)
-        elif degrees == 0:
+        if degrees == 0:
             return self
-        else:
-            raise ValueError(f"a picture turns by 0, 90, 180 or 270 degrees, not {degrees}")
+        size, xy, world = turn_points(self.xy, self.world, self.image_size, degrees)
         return PoseFrame(
             timestamp_s=self.timestamp_s,
             image_size=size,
-            xy=np.stack(xy, 1),
-            world=np.stack(world, 1),
+            xy=xy,
+            world=world,
             visibility=self.visibility,
             present=self.present,
         )
@@ -112,3 +102,24 @@ class PoseFrame:
     def visible(self, lm: Landmark, min_visibility: float = 0.5) -> bool:
         """Present, in frame and visible enough to be trusted."""
         return bool(self.present and self.visibility[lm] >= min_visibility and self.in_frame(lm))
+
+
+def turn_points(
+    xy: np.ndarray, world: np.ndarray, size: tuple[int, int], degrees: int
+) -> tuple[tuple[int, int], np.ndarray, np.ndarray]:
+    """Points ``xy`` (n, 2) of a picture of ``size`` (width, height), and world vectors
+    (n, 3) in its camera's axes, as they are in the picture turned ``degrees`` (90, 180 or
+    270) clockwise; with the turned picture's size. ``size`` (1, 1) turns normalised
+    coordinates."""
+    w, h = size
+    x, y = xy[:, 0], xy[:, 1]
+    wx, wy, wz = world[:, 0], world[:, 1], world[:, 2]
+    if degrees == 90:  # right becomes down, up becomes right
+        size, xy, world = (h, w), (h - y, x), (-wy, wx, wz)
+    elif degrees == 180:
+        size, xy, world = (w, h), (w - x, h - y), (-wx, -wy, wz)
+    elif degrees == 270:
+        size, xy, world = (h, w), (y, w - x), (wy, -wx, wz)
+    else:
+        raise ValueError(f"a picture turns by 0, 90, 180 or 270 degrees, not {degrees}")
+    return size, np.stack(xy, 1), np.stack(world, 1)

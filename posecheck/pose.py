@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posecheck.frame import PoseFrame
+from posecheck.frame import PoseFrame, turn_points
 from posecheck.landmarks import NUM_LANDMARKS
 
 _DETECTOR = "pose_detector.tflite"
@@ -234,15 +234,15 @@ _TURNS = {
 }
 
 
+_TURNED_BACK = {"cw": 270, "ccw": 90}  # the turn that undoes each
+
+
 def _turn_back(norm_xy: np.ndarray, world: np.ndarray, turn: str) -> tuple[np.ndarray, np.ndarray]:
     """Map landmarks read in a turned frame back to the frame as it came."""
-    x, y = norm_xy[:, 0], norm_xy[:, 1]
-    wx, wy, wz = world[:, 0], world[:, 1], world[:, 2]
-    if turn == "cw":  # turned (x', y') = (1 - y, x)
-        return np.stack([y, 1.0 - x], 1), np.stack([wy, -wx, wz], 1)
-    if turn == "ccw":  # turned (x', y') = (y, 1 - x)
-        return np.stack([1.0 - y, x], 1), np.stack([-wy, wx, wz], 1)
-    return norm_xy, world
+    if turn == "none":
+        return norm_xy, world
+    _, xy, world = turn_points(norm_xy, world, (1, 1), _TURNED_BACK[turn])
+    return xy, world
 
 
 def _sureness(result) -> float:

@@ -335,11 +335,3 @@ def camera_index(spec: str | int | Path) -> int | None:
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return int(spec)
     return None
-
-
-def open_source(spec: str | int, rotate: int = 0) -> VideoFileSource | CameraSource:
-    """A camera for an integer (or a string of digits), else a video file."""
-    index = camera_index(spec)
-    if index is None:
-        return VideoFileSource(spec, rotate=rotate)
-    return CameraSource(index, rotate=rotate)
