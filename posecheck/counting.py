@@ -403,8 +403,9 @@ class HoldTimer:
     position for less than ``grace_s`` (a wobble) does not end the hold, and the wobble
     counts as held. Unknown position (``None``: the landmarks cannot be seen) pauses the
     clock without ending the hold. Out longer than ``grace_s`` but back within
-    ``resume_s``, the hold goes on (paused meanwhile: that time is not held); ``give_up``
-    ends a paused hold where it was left. Holds shorter than ``min_hold_s`` are discarded
+    ``resume_s``, the hold goes on (paused meanwhile: that time is not held), unless it
+    was left less than ``min_hold_s`` after it started (a limb passing through the
+    position: it is discarded); ``give_up`` ends a paused hold where it was left. Holds shorter than ``min_hold_s`` are discarded
     (the session also drops a hold whose time held, once settled, falls short of it).
 
     Args:
@@ -445,6 +446,11 @@ class HoldTimer:
     def elapsed_s(self) -> float:
         return self.held_s
 
+    @property
+    def started_s(self) -> float | None:
+        """When the running hold began (None with none running)."""
+        return self._start
+
     def update(self, t: float, in_position: bool | None, form_ok: bool = True) -> list[HoldEvent]:
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         if dt > self.max_step_s:
@@ -470,7 +476,11 @@ class HoldTimer:
                 self.state = HoldState.HOLDING
                 self.held_s += self._grace_held + (dt if form_ok else 0.0)
             elif t - self._grace_start > self.s.grace_s:
-                if t - self._grace_start > self.s.resume_s:
+                if (
+                    t - self._grace_start > self.s.resume_s
+                    or self._grace_start - self._start < self.s.min_hold_s
+                ):
+                    # gone for good, or a hold never begun: a limb passing through
                     events.append(self._end(self._grace_start))
                     return events
                 self.state = HoldState.PAUSED  # the time out is not held

@@ -287,6 +287,12 @@ def test_hold_timer_says_when_the_longest_asked_is_reached(name, inputs, kinds):
             None,
             [(0.0, 3.0, 2.9)],
         ),
+        (
+            "left 0.5 s after it began (a limb passing through): no pause, the next is new",
+            [(True, True, 0.5), (False, True, 1.5), (True, True, 3), (False, True, 4)],
+            None,
+            [(2.0, 5.0, 2.9)],
+        ),
     ],
 )
 def test_hold_resumed_after_a_break(name, inputs, give_up_at, holds):
