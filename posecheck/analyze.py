@@ -323,7 +323,7 @@ def analyze_video(
         estimator = PoseEstimator(model)
         estimator.open()
     sink = VideoSink(out_video, source.fps, source.size) if out_video else None
-    style = OverlayStyle()
+    style = OverlayStyle(clock=True)
     started = time.perf_counter()
     tick = _Ticker(progress, source.frames_to_read)
     partial = False

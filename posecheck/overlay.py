@@ -43,11 +43,14 @@ class OverlayStyle:
         text_scale: multiplies every text size (live mode uses ~1.4 for reading from afar).
         min_visibility: landmarks below this visibility are not drawn.
         mirrored: the image was flipped left-right for display; pose x is flipped too.
+        clock: the frame's time in the video, in seconds as the report gives times, beside
+            the exercise's name (a recorded video's annotated copy).
     """
 
     text_scale: float = 1.0
     min_visibility: float = 0.5
     mirrored: bool = False
+    clock: bool = False
 
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
@@ -61,7 +64,11 @@ def _overlap(a: Box, b: Box) -> float:
 
 
 def _unit(image: np.ndarray) -> float:
-    return max(image.shape[0], 360) / 720.0
+    """Sizes scale with the picture's shorter side (at least 360 pixels' worth), and no
+    more than a 640-pixel-wide picture's per pixel of width, so that a picture taller
+    than wide (a phone held upright) still has room for the panels."""
+    h, w = image.shape[:2]
+    return min(max(min(h, w), 360) / 720.0, w / 640.0)
 
 
 def _text(img, text, org, size, colour=WHITE, thick=1):
@@ -155,6 +162,7 @@ def draw_skeleton(img: np.ndarray, pose: PoseFrame, style: OverlayStyle = Overla
 def _fmt(name: str, value: float, kind: str, signed: bool = False) -> str:
     sign = "+" if signed else ""
     digits = 0 if kind in ("angle", "elevation", "inclination") else 2
+    value = round(value, digits) + 0.0  # never "-0"
     return f"{name} {value:{sign}.{digits}f}"
 
 
@@ -228,6 +236,8 @@ def _counts_lines(state: FrameState, spec: ExerciseSpec) -> list[str]:
         lines.append(f"Left {done['left']}{suffix}   Right {done['right']}{suffix}")
     else:
         lines.append(f"Holds {state.sets_done['total']}")
+    if state.short_holds:
+        lines.append(f"Short of {spec.targets.hold_s:.0f} s: {state.short_holds}")
     return lines
 
 
@@ -239,9 +249,10 @@ def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle)
     title_size, count_size = 0.8 * u, 1.25 * u
     t1, t2 = max(1, int(1.5 * u)), max(2, int(2.5 * u))
     lines = _counts_lines(state, spec)
+    title = f"{spec.name}   {state.timestamp_s:.1f} s" if style.clock else spec.name
     box_w = (
         max(
-            [_text_size(spec.name, title_size, t1)[0]]
+            [_text_size(title, title_size, t1)[0]]
             + [_text_size(x, count_size, t2)[0] for x in lines]
         )
         + 2 * pad
@@ -250,7 +261,7 @@ def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle)
     box_h = int(36 * u) + line_h * len(lines) + pad
     _panel(img, 0, 0, box_w, box_h, alpha=_panel_alpha(state.pose, style, (0, 0, box_w, box_h)))
     boxes: list[Box] = [(0, 0, box_w, box_h)]
-    _text(img, spec.name, (pad, pad + 22 * u), title_size, (200, 200, 200), t1)
+    _text(img, title, (pad, pad + 22 * u), title_size, (200, 200, 200), t1)
     for i, line in enumerate(lines):
         _text(img, line, (pad, int(36 * u) + line_h * (i + 1) - 6 * u), count_size, WHITE, t2)
     flag = "SETTING UP" if state.stage is Stage.SETUP else ("PAUSED" if state.paused else "")

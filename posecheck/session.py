@@ -54,6 +54,9 @@ class SessionSettings:
         released_s: after a hold that met its target, coming out of it is the release:
             cues for getting into the position ("pull your knee closer") stay quiet
             until it has ended and this long after.
+        hold_shown_after_s: a hold is shown and said ("Hold", the countdown) once it has
+            run this long and is in its position: a limb passing through the position
+            is not announced. Its time still counts from its start.
     """
 
     visibility: Visibility = field(default_factory=Visibility)
@@ -63,6 +66,7 @@ class SessionSettings:
     lost_s: float = 0.5
     message_s: float = 3.0
     released_s: float = 5.0
+    hold_shown_after_s: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class FrameState:
     message: str | None
     events: tuple[SessionEvent, ...] = ()
     paused: bool = False
+    short_holds: int = 0  # holds ended short of the target
 
 
 @dataclass
@@ -162,6 +167,9 @@ _UNCOUNTED_REPS = {
     "too_far": ("too_far_cue", "Too far for this exercise: not counted"),
     "partial_rest": ("rest_partial_cue", "Turned back early: not counted"),
 }
+
+# Said once the setup check passes; taken down once a rep or a hold is under way.
+READY_TEXT = "Ready: go ahead"
 
 # The shortest time in a hold's position before the start that the report mentions (a
 # moment there is a movement passing through it, not a hold under way).
@@ -238,6 +246,7 @@ class ExerciseSession:
         self._last_seen_s: float | None = None
         self._switch_to: str | None = None
         self._all_done = False  # every side's sets met (said once)
+        self._hold_shown = False  # the running hold has been announced (hold_shown_after_s)
         self._hold_ended_t: float | None = None
         self._resolution_values: list[float] = []
         self._start_samples: list[dict[str, float]] = []
@@ -527,7 +536,7 @@ class ExerciseSession:
                 self.stage = Stage.COUNTING
                 self.setup_passed_s = t
                 events.append(SessionEvent("setup_passed", t, message="Ready: start when you like"))
-                self._set_message("Ready: go ahead", t)
+                self._set_message(READY_TEXT, t)
         else:
             lost = not setup_ok
             if lost:
@@ -581,12 +590,15 @@ class ExerciseSession:
             # seen still speaks (measures on hidden landmarks are unknown anyway).
             cues_usable = setup_ok or only_hidden
             phase = self._count(values, side, t, events, setup_ok, cues_usable, out_of_place)
+            moving = phase in ("rising", "top", "lowering") or self._hold_shown
+            if moving and self._message and self._message[0] == READY_TEXT:
+                self._message = None  # under way: "ready" is stale
             if self.hold_timer is not None:
                 hs = None
                 if spec.has_sides:
                     votes = self._hold_side_votes.most_common(1)
                     hs = votes[0][0] if votes else self._hold_side
-                running = self.hold_timer.state.value != "out"
+                running = self._hold_shown
                 waiting = spec.has_sides and not self._all_done
                 hold_status = HoldStatus(
                     side=hs if running else (self._switch_to or side if waiting else None),
@@ -605,6 +617,7 @@ class ExerciseSession:
             message is None
             and self.hold_timer is not None
             and self.hold_timer.state.value == "paused"
+            and self._hold_shown
             and not self.hold_timer.target_met  # then leaving it is the release, not a slip
         ):
             message = "Hold paused: get back into position to go on"
@@ -633,10 +646,11 @@ class ExerciseSession:
             reps=self.rep_counts(),
             partial_reps=len(self.partials),
             hold=hold_status,
-            sets_done=self.sets_done(),
+            sets_done=self._sets_shown(hold_status),
             message=message,
             events=tuple(events),
             paused=paused,
+            short_holds=sum(not met for _, _, met in self.holds) if spec.targets.hold_s else 0,
         )
 
     def _holding_before_start(
@@ -820,6 +834,11 @@ class ExerciseSession:
                 self._on_hold(ev, events)
         for ev in timer.update(t, in_pos, form_ok):
             self._on_hold(ev, events)
+        shown_after = self.settings.hold_shown_after_s
+        if not self._hold_shown and in_pos and t - (timer.started_s or t) >= shown_after:
+            self._hold_shown = True  # in the position long enough to be a hold
+            events.append(SessionEvent("hold_started", t, self._hold_side, "Hold"))
+            self._switch_to = None
         return "holding" if timer.state.value != "out" else "out"
 
     def _relative(self, value: float, t: float) -> float:
@@ -890,10 +909,9 @@ class ExerciseSession:
             ev = HoldEvent(ev.kind, ev.t_s, self._settled(ev.hold))
             if ev.hold.held_s < spec.hold.min_hold_s:  # never settled (or paused) long enough
                 ev = HoldEvent("discarded", ev.t_s, ev.hold)
-        if ev.kind == "started":
-            events.append(SessionEvent("hold_started", ev.t_s, side, "Hold"))
-            self._switch_to = None
-        elif ev.kind == "target_met":
+        if ev.kind in ("ended", "discarded"):
+            self._hold_shown = False
+        if ev.kind == "target_met":
             longest = spec.targets.hold_max_s
             up_to = f", or hold on up to {_duration(longest)}" if longest else ""
             # the event's message is what is said; the overlay shows its own
@@ -996,8 +1014,8 @@ class ExerciseSession:
                 again = f"again with your {side} {word}"
             if other is not None:
                 self._switch_to = side  # the ring's "next:" says the same
-            held = f"{hold.held_s:.0f}"
-            if float(held) >= target:  # never "30 s of 30" for 29.9
+            held = f"{hold.held_s:.1f}"  # as the report gives it
+            if float(held) >= target:  # never "30.0 s of 30" for 29.96
                 held = f"{math.floor(hold.held_s * 10) / 10:.1f}"
             text = f"Released at {held} s of {target:.0f}: {again}"
             events.append(SessionEvent("hold_short", t, side, text))
@@ -1077,6 +1095,16 @@ class ExerciseSession:
             "right": counted.count("right"),
             "total": len(counted),
         }
+
+    def _sets_shown(self, running: HoldStatus | None) -> dict[str, int]:
+        """``sets_done``, with the running hold once it has met its target (the ring says
+        "done"; it is booked when it ends)."""
+        done = self.sets_done()
+        if running is not None and running.running and self.hold_timer.target_met:
+            if running.side in done:
+                done[running.side] += 1
+            done["total"] += 1
+        return done
 
     def finish(self) -> None:
         """Close what is still open at the end of the video or session."""

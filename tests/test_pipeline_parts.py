@@ -17,6 +17,7 @@ from posecheck.landmarks import Landmark
 from posecheck.overlay import (
     PANEL_OVER_PERSON_ALPHA,
     OverlayStyle,
+    _fmt,
     _panel_alpha,
     annotate,
     draw_cue,
@@ -305,6 +306,32 @@ def test_measure_labels_keep_clear_of_the_panels(name, place, size):
         cover_w = min(label[2], box[2]) - max(label[0], box[0])
         cover_h = min(label[3], box[3]) - max(label[1], box[1])
         assert cover_w <= 0 or cover_h <= 0, (label, box)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [(640, 480), (1280, 720), (480, 640), (202, 360), (1080, 1920)],  # landscape, upright
+)
+def test_the_panels_fit_side_by_side_in_the_picture(size):
+    """The counts (with a short hold and the clock) and the hold ring fit across, also in
+    a picture taller than wide (a phone held upright)."""
+    state = replace(_knee_hug_state(), short_holds=2, timestamp_s=1234.5)
+    img = np.zeros((size[1], size[0], 3), np.uint8)
+    counts, ring = draw_status(img, state, load_spec("knee_to_chest"), OverlayStyle(clock=True))
+    assert counts[2] <= ring[0] + 1 and ring[2] <= size[0], (counts, ring)
+
+
+@pytest.mark.parametrize(
+    "name, value, kind, signed, text",
+    [
+        ("hips", 131.6, "angle", False, "hips 132"),
+        ("tilt", -0.3, "elevation", True, "tilt +0"),  # never "-0"
+        ("tilt", -2.6, "elevation", True, "tilt -3"),
+        ("gap", -0.001, "distance", False, "gap 0.00"),
+    ],
+)
+def test_measure_label_text(name, value, kind, signed, text):
+    assert _fmt(name, value, kind, signed) == text
 
 
 @pytest.mark.parametrize(

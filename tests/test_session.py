@@ -372,6 +372,31 @@ def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
     assert session.summary()["holds"][0]["met"] is True
 
 
+@pytest.mark.parametrize(
+    "name, hug_s, said_at, shown_running, holds",
+    [
+        ("a knee passing through the hug (0.2 s)", 0.2, None, False, 0),
+        ("a knee in the hug 0.4 s", 0.4, None, False, 0),
+        ("a 3 s hug: said and shown 0.5 s in", 3.0, 1.5, True, 1),
+    ],
+)
+def test_a_hold_is_shown_and_said_once_it_has_run_half_a_second(
+    name, hug_s, said_at, shown_running, holds
+):
+    session = ExerciseSession(load_spec("knee_to_chest"))
+    segments = [(lying, 1), (hug("left"), hug_s), (lying, 5)]
+    states = [state for _, _, state in each_frame(session, segments)]
+    said = [e.t_s for s in states for e in s.events if e.kind == "hold_started"]
+    assert said == ([pytest.approx(said_at, abs=0.05)] if said_at else []), name
+    assert any(s.hold is not None and s.hold.running for s in states) is shown_running, name
+    messages = {s.message for s in states}
+    assert not shown_running or "Hold... 30 s left" in messages, name
+    assert shown_running or not any(m and m.startswith("Hold") for m in messages), name
+    session.finish()
+    (hold,) = session.summary()["holds"] if holds else (None,)
+    assert hold is None or hold["start_s"] == pytest.approx(1.0, abs=0.15), name
+
+
 def _tilt_play(segments, jitter_deg=0.0, seed=0):
     import numpy as np
 
@@ -850,7 +875,7 @@ SETS_CASES = [
         "a hold short of the target is done again, not counted",
         [("left", 1.8)],
         {"left": 0, "right": 0},
-        ["Released at 2 s of 3: again with your left leg"],
+        ["Released at 1.7 s of 3: again with your left leg"],
     ),
     (
         "a hold meeting it: switch legs",
@@ -868,13 +893,13 @@ SETS_CASES = [
         "a short try on a leg whose sets are done points to the other",
         [("left", 4), ("left", 4), ("left", 1.8)],
         {"left": 2, "right": 0},
-        ["Switch legs: now your right"] * 2 + ["Released at 2 s of 3: now your right leg"],
+        ["Switch legs: now your right"] * 2 + ["Released at 1.7 s of 3: now your right leg"],
     ),
     (
         "a short first try: the same leg again",
         [("right", 1.8)],
         {"left": 0, "right": 0},
-        ["Released at 2 s of 3: again with your right leg"],
+        ["Released at 1.7 s of 3: again with your right leg"],
     ),
     (
         "every set met: done, said once; an extra hold changes nothing",
@@ -901,6 +926,21 @@ def test_sets_count_holds_that_meet_the_target(name, holds, sets, said):
 
 
 AFTER_A_HOLD = {"hold_short", "switch_side", "same_side", "done"}
+
+
+@pytest.mark.parametrize(
+    "name, holds, at_s, sets, short",
+    [
+        ("a hold past its target counts while still held", [("left", 5)], 5.0, 1, 0),
+        ("... and not before", [("left", 5)], 3.5, 0, 0),
+        ("a hold short of the target is shown as short", [("left", 1.8)], 4.5, 0, 1),
+        ("... once it has ended", [("left", 1.8)], 2.5, 0, 0),
+    ],
+)  # fmt: skip
+def test_the_panel_counts_match_the_report(name, holds, at_s, sets, short):
+    session = ExerciseSession(knee_to_chest_short())
+    (state,) = [st for _, t, st in each_frame(session, _hugs(*holds)) if abs(t - at_s) < 0.01]
+    assert (state.sets_done["left"], state.short_holds) == (sets, short), name
 
 
 RELEASE_CASES = [
