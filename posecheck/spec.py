@@ -380,6 +380,7 @@ class ExerciseSpec:
     cues: tuple[Cue, ...]
     rep_cues: tuple[RepCue, ...] = ()
     view_note: str = ""
+    aliases: tuple[str, ...] = ()  # other names it is asked for by ("spinal twist")
     # "at_start": the view is checked before counting only (the movement itself turns the
     # body so that the camera's view reads differently, e.g. the hips roll in a twist).
     view_checked: str = "throughout"
@@ -436,6 +437,28 @@ def normalize_id(name: str) -> str:
     return re.sub(r"[\s\-\u2010-\u2015]+", "_", name)
 
 
+def _aliased(wanted: str, directory: Path) -> str | None:
+    """The id ``wanted`` (normalised) names: an id, one of a spec's ``aliases`` or its
+    ``name``, or any of them in the plural ("pelvic tilts"); None for none."""
+    ids = spec_ids(directory)
+    names = {spec_id: spec_id for spec_id in ids}
+    for spec_id in ids:
+        try:
+            with open(directory / f"{spec_id}.yaml", encoding="utf-8") as f:
+                data = yaml.safe_load(f)
+        except (OSError, yaml.YAMLError):
+            continue  # loading it says what is wrong, if it is the one asked for
+        if isinstance(data, dict):
+            others = data.get("aliases") if isinstance(data.get("aliases"), list) else []
+            for other in [data.get("name"), *others]:
+                if isinstance(other, str):
+                    names.setdefault(normalize_id(other), spec_id)
+    for form in (wanted, wanted[:-1] if wanted.endswith("s") else None):
+        if form in names:
+            return names[form]
+    return None
+
+
 def load_spec(exercise_id: str, directory: Path | None = None) -> ExerciseSpec:
     """Load ``exercise_specs/<id>.yaml``.
 
@@ -444,6 +467,7 @@ def load_spec(exercise_id: str, directory: Path | None = None) -> ExerciseSpec:
     """
     directory = directory or specs_dir()
     wanted = normalize_id(exercise_id)
+    wanted = _aliased(wanted, directory) or wanted
     path = directory / f"{wanted}.yaml"
     if not re.fullmatch(r"\w+", wanted) or not path.is_file():
         ids = spec_ids(directory)
@@ -640,6 +664,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             "id": True,
             "name": True,
             "summary": False,
+            "aliases": False,
             "article": False,
             "view": True,
             "view_note": False,
@@ -660,6 +685,9 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
     spec_id = top.str("id")
     if spec_id != path.stem:
         raise SpecError(f"{w}: id={spec_id!r} must match the file name ({path.stem!r})")
+    aliases = top.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise SpecError(f"{top.at('aliases')}: expected a list of other names, e.g. [spinal twist]")
 
     joints = top.get("joints")
     if not isinstance(joints, list) or not joints:
@@ -1001,6 +1029,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         id=spec_id,
         name=top.str("name"),
         summary=str(top.get("summary", "")).strip(),
+        aliases=tuple(a.strip() for a in aliases),
         view=top.str("view", choices=VIEWS),
         view_note=str(top.get("view_note", "")).strip(),  # a folded block ends in a newline
         view_checked=top.str("view_checked", "throughout", choices=VIEW_CHECKED),

@@ -47,6 +47,15 @@ def test_unknown_exercise_lists_the_valid_ids():
         ("Child’s pose", "child_pose"),  # as macOS types the apostrophe
         ("Cat–cow", "cat_cow"),  # and the dash
         ("cat cow", "cat_cow"),
+        ("Bridge pose", "bridge"),  # as the article names them (the specs' aliases)
+        ("Knee to chest stretch", "knee_to_chest"),
+        ("Cat-cow stretch", "cat_cow"),
+        ("childs pose", "child_pose"),
+        ("spinal twist", "spine_twist"),
+        ("lower trunk rotation", "spine_twist"),
+        ("pelvic tilts", "pelvic_tilt"),  # in the plural
+        ("bridges", "bridge"),
+        ("squat", None),
         ("chld pose", None),  # suggested
         ("../exercise_specs/bridge", None),  # ids, not paths
     ],
@@ -75,6 +84,7 @@ def _with(path_keys, value):
     "keys, value, message",
     [
         (["viewe"], "side", r"bridge\.yaml: unknown key 'viewe'; did you mean 'view'\?"),
+        (["aliases"], "glute bridge", r"aliases: expected a list of other names"),
         (["view"], "top", r"bridge\.yaml\.view='top': allowed values are side, front, any"),
         (["joints"], ["shoulder", "hipp"], r"joints\[1\]: unknown landmark 'hipp'.*'hip'"),
         (
