@@ -9,6 +9,8 @@ the camera goes away.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ import numpy as np
 
 from posecheck.analyze import VideoSink
 from posecheck.capture import flip, open_live_source
-from posecheck.overlay import FONT, OverlayStyle, _panel, _text, _text_size, annotate
+from posecheck.overlay import FONT, OverlayStyle, _panel, _text, _text_size, _unit, annotate
 from posecheck.pose import PoseEstimator
 from posecheck.report import (
     IMAGE_SUFFIXES,
@@ -40,6 +42,46 @@ from posecheck.voice import Coach, make_speaker
 ROUTINE = ARTICLE_EXERCISES
 WINDOW = "posecheck"
 KEYS = "q quit  space pause  r reset  n/p next/prev  m mute  f mirror  w full screen"
+# The window is made to fit in this (pixels), enlarged to it if the picture is smaller:
+# big enough to read from the floor, small enough for a laptop's screen with its panels.
+WINDOW_BOX = (1280, 680)
+
+
+def _number(low: float, above: bool, what: str):
+    """An argparse type: a number at least ``low`` (above it, if ``above``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if value != value or value < low or (above and value == low):
+            raise argparse.ArgumentTypeError(f"{what}, not {text}")
+        return value
+
+    return parse
+
+
+def display_problem(environ=os.environ, platform: str = sys.platform) -> str | None:
+    """Why no window can be opened here (Linux without a display), or None. The windowing
+    library aborts the whole program on a display it cannot reach, so this is checked
+    first."""
+    if not platform.startswith("linux"):
+        return None
+    display = environ.get("DISPLAY", "")
+    if not display:
+        return None if environ.get("WAYLAND_DISPLAY") else "no display (DISPLAY is not set)"
+    local = re.fullmatch(r"(?:unix)?:(\d+)(?:\.\d+)?", display)
+    if local and not os.path.exists(f"/tmp/.X11-unix/X{local.group(1)}"):
+        return f"no display is running at DISPLAY={display}"
+    return None
+
+
+def window_size(picture: tuple[int, int], box: tuple[int, int] = WINDOW_BOX) -> tuple[int, int]:
+    """The window for a picture of ``picture`` (width, height): as large as fits ``box``."""
+    w, h = picture
+    k = min(box[0] / w, box[1] / h)
+    return max(1, round(w * k)), max(1, round(h * k))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -82,15 +124,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     p.add_argument("--headless", action="store_true", help="no window (tests, benchmarks)")
     p.add_argument("--fullscreen", action="store_true", help="start in full screen (key w toggles)")
-    p.add_argument("--rest-s", type=float, default=20.0, help="rest between routine exercises")
     p.add_argument(
-        "--text-scale", type=float, default=1.4, help="overlay text size (1.4 reads from 2-3 m)"
+        "--rest-s",
+        type=_number(0, False, "seconds, 0 or more"),
+        default=20.0,
+        help="rest between routine exercises",
+    )
+    p.add_argument(
+        "--text-scale",
+        type=_number(0, True, "a size above 0"),
+        default=1.4,
+        help="overlay text size (1.4 reads from 2-3 m)",
     )
     p.add_argument(
         "--snapshot",
         help="save the last shown frame to this PNG (or a folder) when the session ends",
     )
-    p.add_argument("--max-seconds", type=float, help="stop after this long (tests, benchmarks)")
+    p.add_argument(
+        "--max-seconds",
+        type=_number(0, True, "seconds above 0"),
+        help="stop after this long (tests, benchmarks)",
+    )
     p.add_argument("--loop", action="store_true", help="with a video file: play it over and over")
 
 
@@ -133,7 +187,7 @@ def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndar
     """A centred text screen (pause, rest between exercises)."""
     img = image.copy()
     h, w = img.shape[:2]
-    u = max(h, 360) / 720.0 * style.text_scale
+    u = _unit(img) * style.text_scale
     _panel(img, 0, 0, w, h, (20, 20, 20), 0.6)
     y = h / 2 - len(lines) * 30 * u
     for i, line in enumerate(lines):
@@ -148,7 +202,7 @@ def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndar
 def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
     """The keys, on a strip of their own under the picture (nothing of it is covered)."""
     h, w = image.shape[:2]
-    u = max(h, 360) / 720.0
+    u = _unit(image)
     text = KEYS + ("   [muted]" if muted else "") + ("   [mirrored]" if mirrored else "")
     size = 0.5 * u
     tw, th, _ = _text_size(text, size, 1)
@@ -158,6 +212,16 @@ def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
     org = (int((w - tw) / 2), int(strip.shape[0] - 8 * u))
     cv2.putText(strip, text, org, FONT, size, (230, 230, 230), 1, cv2.LINE_AA)
     return np.vstack([image, strip])
+
+
+def session_report(reports: list[dict], routine: bool, live: dict) -> dict:
+    """The report file of a live session, from its parts' reports: a routine lists them;
+    one exercise is the part since its last reset, with the parts before it."""
+    if routine:
+        return {"routine": reports, "live_stats": live}
+    if len(reports) > 1:
+        return dict(reports[-1], before_reset=reports[:-1])
+    return reports[0]
 
 
 def run_live(args: argparse.Namespace) -> int:
@@ -175,6 +239,8 @@ def run_live(args: argparse.Namespace) -> int:
         ids = [args.exercise]
     specs = [load_spec(i) for i in ids]
     rotate = quarter_turn(args.rotate)
+    if not args.headless and display_problem():
+        raise ValueError(f"cannot open a window: {display_problem()}; use --headless")
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
     played = [args.camera] if camera_index(args.camera) is None else []  # a file as a camera
     report_path = output_path(
@@ -213,8 +279,7 @@ def run_live(args: argparse.Namespace) -> int:
     if window:
         # No toolbar; large from the start: the screen is read from the floor, 2-3 m away.
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)
-        scale = max(1.0, 1280 / source.size[0])
-        cv2.resizeWindow(WINDOW, int(source.size[0] * scale), int(source.size[1] * scale))
+        cv2.resizeWindow(WINDOW, *window_size(source.size))
         if fullscreen:
             cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
 
@@ -286,13 +351,13 @@ def run_live(args: argparse.Namespace) -> int:
                         sink.write(shown, frame.timestamp_s)  # as annotated, without the key help
                     if window:
                         shown = _key_help(shown, speaker.muted, mirror)
-                        if shown.shape[1] < 1280:  # large enough to read from the floor
-                            k = 1280 / shown.shape[1]
-                            shown = cv2.resize(
-                                shown, None, fx=k, fy=k, interpolation=cv2.INTER_LINEAR
-                            )
+                        size = window_size((shown.shape[1], shown.shape[0]))
+                        if size[0] > shown.shape[1]:  # large enough to read from the floor
+                            shown = cv2.resize(shown, size, interpolation=cv2.INTER_LINEAR)
                         cv2.imshow(WINDOW, shown)
                         key = cv2.waitKey(1) & 0xFF
+                        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                            key = ord("q")  # the window was closed: as quitting
                     else:
                         key = 255
                 stats.latencies_ms.append((time.monotonic() - frame.captured_at) * 1000.0)
@@ -303,6 +368,9 @@ def run_live(args: argparse.Namespace) -> int:
                 if key == ord(" "):
                     paused = not paused
                 elif key == ord("r"):
+                    if ex.session.frames:  # what was done so far is kept, as a part of its own
+                        close_exercise()
+                        reports[-1]["ended_by_reset"] = True
                     ex = Exercise(ex.spec)
                 elif key == ord("m"):
                     speaker.toggle_mute()
@@ -343,8 +411,7 @@ def run_live(args: argparse.Namespace) -> int:
     for r in reports:
         r["partial"] = interrupted
         r["live_stats"] = live
-    report = {"routine": reports, "live_stats": live} if args.routine else reports[0]
-    write_report(report, report_path)
+    write_report(session_report(reports, bool(args.routine), live), report_path)
     if snapshot and last_shown is not None:
         snapshot.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(snapshot), last_shown)
@@ -355,6 +422,8 @@ def run_live(args: argparse.Namespace) -> int:
         )
     for r in reports:
         print(format_summary(r))
+        if r.get("ended_by_reset"):
+            print("  Reset (key r): counted afresh from here.")
     latency = (
         f"latency p50 {live['latency_ms_p50']} ms, p95 {live['latency_ms_p95']} ms"
         if live["latency_ms_p50"] is not None

@@ -599,7 +599,9 @@ class ExerciseSession:
                     votes = self._hold_side_votes.most_common(1)
                     hs = votes[0][0] if votes else self._hold_side
                 running = self._hold_shown
-                waiting = spec.has_sides and not self._all_done
+                # "next: LEFT" once a side has been asked for: before the first hold,
+                # either side may go first
+                waiting = spec.has_sides and not self._all_done and bool(self.holds)
                 hold_status = HoldStatus(
                     side=hs if running else (self._switch_to or side if waiting else None),
                     elapsed_s=self.hold_timer.elapsed_s,

@@ -70,8 +70,11 @@ class SpeechCommand:
             self._proc = None
 
     def close(self) -> None:
+        """Stop the utterance under way, if any."""
         if self.busy():
             self._proc.terminate()
+
+    stop = close
 
 
 @dataclass
@@ -79,8 +82,10 @@ class Speaker:
     """What to say, when.
 
     Attributes:
-        backend: has ``speak(text)`` and ``busy()``; None = silent.
-        cooldown_s: quiet time after an utterance before the next one (urgent ones too).
+        backend: has ``speak(text)`` and ``busy()`` (and ``stop()``, to be cut short);
+            None = silent.
+        cooldown_s: quiet time after an utterance before the next one (urgent ones too);
+            a message may ask for its own (a countdown's numbers, one a second).
         repeat_s: the same message is not repeated within this time.
         muted: say nothing (the mute key toggles it).
     """
@@ -90,14 +95,20 @@ class Speaker:
     repeat_s: float = 8.0
     muted: bool = False
     spoken: list[tuple[float, str]] = field(default_factory=list)
-    _pending: tuple[int, str, str] | None = None
+    _pending: tuple[int, str, str, float | None] | None = None
     _last_said: dict[str, float] = field(default_factory=dict)
     _quiet_until: float = 0.0
+    _speaking: str | None = None  # the key of the last utterance begun
 
     def say(
-        self, text: str, priority: int = 5, key: str | None = None, now: float | None = None
+        self,
+        text: str,
+        priority: int = 5,
+        key: str | None = None,
+        now: float | None = None,
+        cooldown_s: float | None = None,
     ) -> None:
-        """Ask to say ``text`` (priority 1 = most urgent). Keeps one pending message: the
+        """Ask to say ``text`` (priority 0 = most urgent). Keeps one pending message: the
         most urgent, the newest among equals."""
         now = time.monotonic() if now is None else now
         key = key or text
@@ -106,7 +117,19 @@ class Speaker:
         if now - self._last_said.get(key, -math.inf) < self.repeat_s:
             return
         if self._pending is None or priority <= self._pending[0]:
-            self._pending = (priority, text, key)
+            self._pending = (priority, text, key, cooldown_s)
+
+    def cancel(self, prefix: str) -> None:
+        """Drop what is pending, and cut short what is being said, whose key begins with
+        ``prefix``: advice the person no longer needs ("lie on your back" once they do)."""
+        if self._pending is not None and self._pending[2].startswith(prefix):
+            self._pending = None
+        speaking = self._speaking is not None and self._speaking.startswith(prefix)
+        if speaking and self.backend is not None and self.backend.busy():
+            stop = getattr(self.backend, "stop", None)
+            if stop is not None:
+                stop()
+                self._quiet_until = 0.0
 
     def tick(self, now: float | None = None) -> None:
         """Speak the pending message if the voice is free and the cooldown is over."""
@@ -115,12 +138,13 @@ class Speaker:
             return
         if self.backend.busy() or now < self._quiet_until:
             return
-        _, text, key = self._pending
+        _, text, key, cooldown = self._pending
         self._pending = None
         self.backend.speak(text)
         self.spoken.append((now, text))
         self._last_said[key] = now
-        self._quiet_until = now + self.cooldown_s
+        self._speaking = key
+        self._quiet_until = now + (self.cooldown_s if cooldown is None else cooldown)
 
     def toggle_mute(self) -> bool:
         self.muted = not self.muted
@@ -140,10 +164,11 @@ class Coach:
     def update(self, state: FrameState, now: float | None = None) -> None:
         sp = self.speaker
         for ev in state.events:
+            # The hold's milestones first: a form cue said meanwhile must not push them out.
             if ev.kind == "switch_side":
-                sp.say(ev.message or "Switch sides", 1, "switch", now)
+                sp.say(ev.message or "Switch sides", 0, "switch", now)
             elif ev.kind in ("target_met", "max_reached"):
-                sp.say(ev.message, 1, ev.kind, now)
+                sp.say(ev.message, 0, ev.kind, now)
             elif ev.kind in ("hold_short", "same_side"):
                 sp.say(ev.message, 2, ev.kind, now)
             elif ev.kind == "hold_started":
@@ -153,12 +178,14 @@ class Coach:
             elif ev.kind == "rep_partial":
                 sp.say(ev.message, 2, f"partial:{ev.id}", now)
             elif ev.kind == "setup_passed":
-                sp.say("Ready. Start when you like.", 2, "ready", now)
+                sp.cancel("setup:")  # "lie on your back..." to someone who now is
+                sp.say("Ready. Start when you like.", 1, "ready", now)
             elif ev.kind == "done":
                 sp.say(ev.message, 1, "done", now)
         cue = state.cue
         if cue is not None and cue.id != self._last_cue:
-            sp.say(cue.message, 1 if cue.kind == "form" else 2, f"cue:{cue.id}", now)
+            key = f"cue:{cue.id}" if cue.kind == "form" else f"{cue.kind}:{cue.id}"
+            sp.say(cue.message, 1 if cue.kind == "form" else 2, key, now)
         self._last_cue = cue.id if cue is not None else None
         hold = state.hold
         if hold is not None and hold.running and hold.target_s:
@@ -167,7 +194,8 @@ class Coach:
                 left in (10, 5, 4, 3, 2, 1) or (left % 10 == 0 and left > 0)
             ):
                 word = f"{left} seconds left" if left >= 10 else str(left)
-                sp.say(word, 3, f"count:{left}", now)
+                # the last numbers one a second, as they are counted down
+                sp.say(word, 3, f"count:{left}", now, cooldown_s=0.0 if left <= 5 else None)
             self._last_second = left
         sp.tick(now)
 

@@ -14,7 +14,13 @@ import pytest
 from test_end_to_end import sideways_bridge
 
 from posecheck.capture import RealTimePlayer
-from posecheck.live import add_arguments, run_live
+from posecheck.live import (
+    add_arguments,
+    display_problem,
+    run_live,
+    session_report,
+    window_size,
+)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
 
@@ -279,3 +285,75 @@ def test_a_snapshot_is_written_or_its_absence_said(
     stats = json.loads((tmp_path / "live.json").read_text())["live_stats"]
     assert (stats["latency_ms_p50"] is None) is not written  # null, not NaN, in the JSON
     assert ("no frame processed" in out.out) is not written
+
+
+@pytest.mark.parametrize(
+    "environ, platform, problem",
+    [
+        ({}, "linux", "no display (DISPLAY is not set)"),
+        ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", None),
+        ({"DISPLAY": ":7391"}, "linux", "no display is running at DISPLAY=:7391"),
+        ({"DISPLAY": "otherhost:0"}, "linux", None),  # not checked: a remote display
+        ({}, "darwin", None),  # a desktop of its own
+        ({}, "win32", None),
+    ],
+)
+def test_a_window_without_a_display_is_one_clear_line(environ, platform, problem):
+    assert display_problem(environ, platform) == problem
+
+
+def test_no_display_fails_before_the_camera_opens(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    args = live_args(exercise="bridge", camera="no_such_file.mp4", report=tmp_path / "r.json")
+    with pytest.raises(ValueError, match="cannot open a window: no display.*--headless"):
+        run_live(args)
+
+
+@pytest.mark.parametrize(
+    "picture, window",
+    [
+        ((640, 480), (907, 680)),  # enlarged to read from the floor, within a laptop's screen
+        ((1280, 720), (1209, 680)),
+        ((1920, 1080), (1209, 680)),  # a large camera picture is shown smaller
+        ((202, 360), (382, 680)),  # a phone held upright
+    ],
+)
+def test_the_window_fits_a_laptop_screen(picture, window):
+    assert window_size(picture) == window
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--text-scale", "0", "a size above 0"),
+        ("--text-scale", "-2", "a size above 0"),
+        ("--max-seconds", "-1", "seconds above 0"),
+        ("--rest-s", "-5", "seconds, 0 or more"),
+        ("--rest-s", "x", "expected a number"),
+        ("--text-scale", "nan", "a size above 0"),
+    ],
+)
+def test_live_options_out_of_range_are_refused(option, value, message, capsys):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    with pytest.raises(SystemExit):
+        p.parse_args(["-e", "bridge", option, value])
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "parts, routine, keys, before",
+    [
+        ([{"reps": 3}], False, {"reps"}, None),
+        ([{"reps": 2, "ended_by_reset": True}, {"reps": 1}], False, {"reps", "before_reset"}, [2]),
+        ([{"reps": 2}, {"reps": 1}], True, {"routine", "live_stats"}, None),
+    ],
+)
+def test_a_reset_keeps_what_came_before_it_in_the_report(parts, routine, keys, before):
+    report = session_report(parts, routine, {"processed_fps": 25})
+    assert set(report) == keys
+    if before is not None:
+        assert report["reps"] == parts[-1]["reps"]  # the part since the reset
+        assert [p["reps"] for p in report["before_reset"]] == before

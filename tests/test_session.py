@@ -929,6 +929,20 @@ AFTER_A_HOLD = {"hold_short", "switch_side", "same_side", "done"}
 
 
 @pytest.mark.parametrize(
+    "name, holds, ring_side",
+    [
+        ("before the first hold either leg may go first", [], None),
+        ("after a left hold that met its target: the right is next", [("left", 4)], "right"),
+        ("after a short left hold: the left again", [("left", 1.8)], "left"),
+    ],
+)
+def test_the_ring_names_the_next_leg_once_one_has_been_asked_for(name, holds, ring_side):
+    session = ExerciseSession(knee_to_chest_short())
+    states = [st for _, _, st in each_frame(session, _hugs(*holds))]
+    assert states[-1].hold is not None and states[-1].hold.side == ring_side, name
+
+
+@pytest.mark.parametrize(
     "name, holds, at_s, sets, short",
     [
         ("a hold past its target counts while still held", [("left", 5)], 5.0, 1, 0),

@@ -20,19 +20,27 @@ class FakeVoice:
 
     def speak(self, text):
         self.said.append(text)
-        self.talking_until = self.now + 1.0  # each utterance takes 1 s
+        self.talking_until = self.now + 0.1 * len(text)  # 0.1 s a character
+
+    def stop(self):
+        self.said[-1] += " [cut short]"
+        self.talking_until = self.now
 
 
 def run(script, **kw):
-    """script: (time, text, priority) requests; the speaker ticks every 0.1 s for 10 s."""
+    """script: (time, text, priority[, cooldown_s]) requests, or (time, "cancel", prefix);
+    the speaker ticks every 0.1 s for 10 s. Keys are the texts up to a colon."""
     voice = FakeVoice()
     sp = Speaker(voice, **kw)
     for step in range(100):
-        t = step / 10
+        t = round(step / 10, 1)
         voice.now = t
-        for when, text, prio in script:
-            if abs(when - t) < 1e-9:
-                sp.say(text, prio, now=t)
+        for when, text, prio, *cooldown in script:
+            if abs(when - t) < 1e-9 and text == "cancel":
+                sp.cancel(prio)
+            elif abs(when - t) < 1e-9:
+                key = text.split(":")[0]
+                sp.say(text, prio, key, now=t, cooldown_s=cooldown[0] if cooldown else None)
         sp.tick(now=t)
     return voice.said
 
@@ -60,6 +68,38 @@ def run(script, **kw):
             "a less urgent message does not push out a pending urgent one",
             [(0.0, "Hold", 3), (0.3, "Switch legs", 1), (0.4, "3", 4)],
             ["Hold", "Switch legs"],
+        ),
+        (
+            "a milestone (0) waits through a cue, and a newer cue does not push it out",
+            [(0.0, "cue1: head down", 1), (0.3, "Time. Release slowly", 0), (0.4, "cue2: x", 1)],
+            ["cue1: head down", "Time. Release slowly"],
+        ),
+        (
+            "the last numbers of a countdown, one a second, are all said",
+            [(1.0 * i, str(5 - i), 3, 0.0) for i in range(5)],
+            ["5", "4", "3", "2", "1"],
+        ),
+        (
+            "... which the usual cooldown would thin out",
+            [(1.0 * i, str(5 - i), 3) for i in range(5)],
+            ["5", "4", "2", "1"],
+        ),
+        (
+            "setup advice is cut short once the person is ready, and Ready said at once",
+            [
+                (0.0, "setup: Lie on your back with your knees bent", 2),
+                (1.0, "cancel", "setup"),
+                (1.0, "Ready. Start when you like.", 1),
+            ],
+            [
+                "setup: Lie on your back with your knees bent [cut short]",
+                "Ready. Start when you like.",
+            ],
+        ),
+        (
+            "pending setup advice is dropped",
+            [(0.0, "Hold", 3), (0.1, "setup: Move the camera back", 2), (0.2, "cancel", "setup")],
+            ["Hold"],
         ),
     ],
 )
