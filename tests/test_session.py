@@ -437,6 +437,41 @@ def tilt_pose(hip_deg, leg_up=False):
     return build
 
 
+def arms(where):
+    """A pelvic-tilt pose builder at rest, the arms along the sides, or the hands behind the
+    head: elbows up beside it, wrists hidden under it."""
+
+    def build(t):
+        pose = supine(hip_deg=128, knee_deg=80, t=t)
+        if where == "along the sides":
+            return pose
+        shoulder = pose.xy[Landmark.LEFT_SHOULDER]
+        moved = {}
+        for side in ("left", "right"):
+            moved[f"{side}_elbow"] = shoulder + (-70, -25)
+            moved[f"{side}_wrist"] = shoulder + (-95, 5)
+        pose = with_points(pose, moved)
+        if where == "behind the head, wrists hidden":
+            for side in ("LEFT", "RIGHT"):
+                pose.visibility[Landmark[f"{side}_WRIST"]] = 0.1
+        return pose
+
+    return build
+
+
+@pytest.mark.parametrize(
+    "where, fires",
+    [
+        ("along the sides", False),
+        ("behind the head", True),
+        ("behind the head, wrists hidden", True),  # the elbows tell
+    ],
+)
+def test_pelvic_tilt_asks_for_the_arms_along_the_sides(where, fires):
+    s = play("pelvic_tilt", [(arms(where), 4)])
+    assert ("arms_by_sides" in {c["id"] for c in s.summary()["cues"]}) is fires
+
+
 def test_pelvic_tilt_with_a_foot_off_the_floor_is_not_a_tilt():
     # A leg lifted and put back (a dead bug) opens and closes the hip angle: no tilt; the
     # tilt after it, both feet down again, counts.
