@@ -265,10 +265,13 @@ def draw_status(img, state: FrameState, spec: ExerciseSpec, style: OverlayStyle)
     for i, line in enumerate(lines):
         _text(img, line, (pad, int(36 * u) + line_h * (i + 1) - 6 * u), count_size, WHITE, t2)
     flag = "SETTING UP" if state.stage is Stage.SETUP else ("PAUSED" if state.paused else "")
-    if flag:
-        _text(img, flag, (pad, box_h + 30 * u), 0.7 * u, (120, 200, 255), t1)
-        fw, fh, _ = _text_size(flag, 0.7 * u, t1)
-        boxes.append((pad, box_h + 30 * u - fh, pad + fw, box_h + 36 * u))
+    if flag:  # on a panel of its own, under the counts: readable against a light wall
+        size, thick = 0.9 * u, max(1, int(2 * u))
+        fw, fh, base = _text_size(flag, size, thick)
+        box = (0, box_h, fw + 2 * pad, box_h + fh + base + pad)
+        _panel(img, *box, alpha=_panel_alpha(state.pose, style, box))
+        _text(img, flag, (pad, box_h + fh + pad / 2), size, (120, 200, 255), thick)
+        boxes.append(box)
     if state.hold is not None:
         boxes.append(draw_hold(img, state, style))
     return boxes
