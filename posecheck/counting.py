@@ -405,8 +405,9 @@ class HoldTimer:
     clock without ending the hold. Out longer than ``grace_s`` but back within
     ``resume_s``, the hold goes on (paused meanwhile: that time is not held), unless it
     was left less than ``min_hold_s`` after it started (a limb passing through the
-    position: it is discarded); ``give_up`` ends a paused hold where it was left. Holds shorter than ``min_hold_s`` are discarded
-    (the session also drops a hold whose time held, once settled, falls short of it).
+    position: it is discarded); ``give_up`` ends a paused hold where it was left. Holds
+    shorter than ``min_hold_s`` are discarded (the session also drops a hold whose time
+    held, once settled, falls short of it).
 
     Args:
         target_s: "target_met" once held this long.

@@ -441,6 +441,8 @@ def _aliased(wanted: str, directory: Path) -> str | None:
     """The id ``wanted`` (normalised) names: an id, one of a spec's ``aliases`` or its
     ``name``, or any of them in the plural ("pelvic tilts"); None for none."""
     ids = spec_ids(directory)
+    if wanted in ids:
+        return wanted
     names = {spec_id: spec_id for spec_id in ids}
     for spec_id in ids:
         try:
