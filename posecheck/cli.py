@@ -329,14 +329,19 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except (SpecError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
-        print(f"posecheck: error: {err}", file=sys.stderr)
+        print(f"posecheck: error: {error_text(err)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:
-        print(
-            f"posecheck: error: {err.strerror or err}: {getattr(err, 'filename', '') or ''}",
-            file=sys.stderr,
-        )
+        print(f"posecheck: error: {error_text(err)}", file=sys.stderr)
         return 1
+
+
+def error_text(err: Exception) -> str:
+    """An error in words: a system error as "PATH: what went wrong", not "[Errno 2] ..."."""
+    if isinstance(err, OSError) and err.strerror:
+        what = err.strerror[0].lower() + err.strerror[1:]
+        return f"{err.filename}: {what}" if err.filename else what
+    return str(err)
 
 
 if __name__ == "__main__":

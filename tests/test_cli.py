@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from posecheck.analyze import Progress, analyze_video, print_progress
-from posecheck.cli import _output_stem, clock_time, main
+from posecheck.cli import _output_stem, clock_time, error_text, main
 from posecheck.frame import PoseFrame
 from posecheck.pose import PoseOptions
 from posecheck.report import output_path, write_report
@@ -566,3 +566,16 @@ def test_a_part_is_named_only_when_some_of_the_video_was_left_out(
     assert main(["analyze", str(video), "-e", "bridge", *span, "-q", "--no-video"]) == 0
     report = json.loads((tmp_path / "session_bridge_report.json").read_text())
     assert report["part_s"] == part
+
+
+@pytest.mark.parametrize(
+    "err, text",
+    [
+        (FileNotFoundError(2, "No such file or directory", "/proc/x"), "/proc/x: no such file or directory"),
+        (PermissionError(13, "Permission denied"), "permission denied"),
+        (PermissionError("--report r.json: cannot write to it"), "--report r.json: cannot write to it"),
+        (ValueError("unknown exercise 'squat'"), "unknown exercise 'squat'"),
+    ],
+)  # fmt: skip
+def test_a_system_error_reads_as_words(err, text):
+    assert error_text(err) == text
