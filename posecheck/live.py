@@ -28,6 +28,7 @@ from posecheck.report import (
     SAFETY,
     VIDEO_SUFFIXES,
     build_report,
+    count_line,
     format_summary,
     output_path,
     write_report,
@@ -45,6 +46,8 @@ KEYS = "q quit  space pause  r reset  n/p next/prev  m mute  f mirror  w full sc
 # The window is made to fit in this (pixels), enlarged to it if the picture is smaller:
 # big enough to read from the floor, small enough for a laptop's screen with its panels.
 WINDOW_BOX = (1280, 680)
+# The end screen (what was done) stays this long unless a key is pressed.
+END_SCREEN_S = 20.0
 
 
 def _number(low: float, above: bool, what: str):
@@ -194,9 +197,35 @@ def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndar
         size = (1.4 if i == 0 else 0.9) * u
         thick = max(2, int(2.5 * u))
         tw, th, _ = _text_size(line, size, thick)
+        if tw > 0.94 * w:  # a long line is made smaller to fit
+            size *= 0.94 * w / tw
+            thick = max(1, int(thick * 0.94 * w / tw))
+            tw, th, _ = _text_size(line, size, thick)
         _text(img, line, ((w - tw) / 2, y + th), size, (255, 255, 255), thick)
         y += th + 28 * u
     return img
+
+
+def _end_screen(
+    why: str, reports: list[dict], picture: np.ndarray | None, style: OverlayStyle
+) -> None:
+    """What was done, on the screen, for a person who ended the session away from the
+    keyboard (the video or camera stopped, the routine finished): until a key is pressed,
+    the window is closed, or END_SCREEN_S have passed."""
+    if picture is None:
+        picture = np.zeros((480, 640, 3), np.uint8)
+    lines = [why, *(f"{r['exercise_name']}: {count_line(r)}" for r in reports)]
+    shown = _banner(picture, [*lines, "Press any key to close"], style)
+    size = window_size((shown.shape[1], shown.shape[0]))
+    if size[0] > shown.shape[1]:
+        shown = cv2.resize(shown, size, interpolation=cv2.INTER_LINEAR)
+    until = time.monotonic() + END_SCREEN_S
+    while time.monotonic() < until:
+        cv2.imshow(WINDOW, shown)
+        if cv2.waitKey(100) & 0xFF != 255:
+            break
+        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+            break
 
 
 def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
@@ -272,7 +301,8 @@ def run_live(args: argparse.Namespace) -> int:
     paused = False
     rest_until: float | None = None
     interrupted = False
-    last_shown = None
+    ended = None  # why the session ended by itself (the end screen says it)
+    last_shown = last_frame = None
     started = time.monotonic()
     window = not args.headless
     fullscreen = bool(args.fullscreen)
@@ -316,6 +346,7 @@ def run_live(args: argparse.Namespace) -> int:
                 frame = source.take(timeout=1.0)
                 if frame is None:
                     if source.ended:
+                        ended = "The camera stopped" if source.is_camera else "The video ended"
                         break  # the camera went away or the file ended
                     continue
                 with frame_step():  # a stop waits for the frame to be recorded
@@ -347,6 +378,7 @@ def run_live(args: argparse.Namespace) -> int:
                         if any(e.kind == "done" for e in state.events) and args.routine:
                             ex.done = True
                         stats.processed += 1
+                    last_frame = view
                     if sink is not None:
                         sink.write(shown, frame.timestamp_s)  # as annotated, without the key help
                     if window:
@@ -396,6 +428,7 @@ def run_live(args: argparse.Namespace) -> int:
                     )
                     speaker.say(f"Rest. Next: {specs[current].name}", 1, f"next{current}")
                 elif step and ex.done:
+                    ended = "Routine complete: well done"
                     break  # the routine is complete
         except KeyboardInterrupt:
             interrupted = True
@@ -404,6 +437,8 @@ def run_live(args: argparse.Namespace) -> int:
             close_exercise()
             if sink is not None:
                 sink.close()
+            if window and ended and not interrupted:
+                _end_screen(ended, reports, last_frame, style)
             if window:
                 cv2.destroyAllWindows()
     seconds = time.monotonic() - started

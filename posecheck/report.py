@@ -259,6 +259,24 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def count_line(report: dict) -> str:
+    """What was counted, in a line: "Reps: 8", "Holds: left 2, right 1 (2 reached the 30 s
+    target)"."""
+    reps = report["reps"]
+    if report["count_kind"] == "reps":
+        sides = f" (left {reps['left']}, right {reps['right']})" if reps["left"] is not None else ""
+        return f"Reps: {reps['total']}{sides}"
+    if reps["left"] is not None:
+        line = f"Holds: left {reps['left']}, right {reps['right']}"
+    else:
+        line = f"Holds: {len(report['holds'])}"
+    target = report["targets"].get("hold_s")
+    if target and report["holds"]:
+        met = sum(1 for h in report["holds"] if h["met"])
+        line += f" ({met} reached the {target:.0f} s target)"
+    return line
+
+
 def format_summary(report: dict) -> str:
     """A readable summary of a report, for the terminal."""
     lines = []
@@ -311,27 +329,14 @@ def format_summary(report: dict) -> str:
             f"  Already in position at {spans}, before the starting position was seen: "
             "not timed (a hold is timed from the starting position)."
         )
-    reps = report["reps"]
+    lines.append(f"  {count_line(report)}")
     if report["count_kind"] == "reps":
-        lines.append(
-            f"  Reps: {reps['total']}"
-            + (f" (left {reps['left']}, right {reps['right']})" if reps["left"] is not None else "")
-        )
         for r in report["rep_list"]:
             top = f", {r['top_s']:.1f} s at the top" if r.get("top_s") is not None else ""
             lines.append(f"    rep {r['index']}: {_t(r['start_s'])}-{_t(r['end_s'])} s{top}")
         for p in report["partial_reps"]:
             lines.append(f"    partial {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
     else:
-        if reps["left"] is not None:
-            held = f"  Holds: left {reps['left']}, right {reps['right']}"
-        else:
-            held = f"  Holds: {len(report['holds'])}"
-        target = report["targets"].get("hold_s")
-        if target and report["holds"]:
-            met = sum(1 for h in report["holds"] if h["met"])
-            held += f" ({met} reached the {target:.0f} s target)"
-        lines.append(held)
         for h in report["holds"]:
             side = f"{h['side']}: " if h["side"] else ""
             target = ""

@@ -25,7 +25,14 @@ from posecheck.overlay import (
     draw_status,
     ring_text,
 )
-from posecheck.report import _clock, _gaps_while_counting, merged_cues, share, write_report
+from posecheck.report import (
+    _clock,
+    _gaps_while_counting,
+    count_line,
+    merged_cues,
+    share,
+    write_report,
+)
 from posecheck.session import ExerciseSession
 from posecheck.smoothing import (
     LookBack,
@@ -615,3 +622,24 @@ def test_a_part_file_left_by_a_killed_run_is_removed_by_the_next(tmp_path, name,
     sink = VideoSink(tmp_path / "clip_annotated.mp4", 30.0, (160, 120))
     sink.close(keep=False)
     assert left.exists() is not removed
+
+
+def _hold(met):
+    return {"met": met}
+
+
+@pytest.mark.parametrize(
+    "kind, reps, holds, target, line",
+    [
+        ("reps", {"total": 8, "left": None, "right": None}, [], None, "Reps: 8"),
+        ("reps", {"total": 3, "left": 2, "right": 1}, [], None, "Reps: 3 (left 2, right 1)"),
+        ("holds", {"total": 3, "left": 2, "right": 1}, [_hold(True), _hold(False), _hold(True)], 30.0,
+         "Holds: left 2, right 1 (2 reached the 30 s target)"),
+        ("holds", {"total": 1, "left": None, "right": None}, [_hold(True)], 10.0,
+         "Holds: 1 (1 reached the 10 s target)"),
+        ("holds", {"total": 0, "left": None, "right": None}, [], 10.0, "Holds: 0"),
+    ],
+)  # fmt: skip
+def test_what_was_counted_in_a_line(kind, reps, holds, target, line):
+    report = {"count_kind": kind, "reps": reps, "holds": holds, "targets": {"hold_s": target}}
+    assert count_line(report) == line
