@@ -9,6 +9,7 @@ the camera goes away.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -50,19 +51,23 @@ WINDOW_BOX = (1280, 680)
 END_SCREEN_S = 20.0
 
 
-def _number(low: float, above: bool, what: str):
-    """An argparse type: a number at least ``low`` (above it, if ``above``)."""
+# Options that take a number: (the smallest allowed, whether it must be above it, what).
+NUMBER_OPTIONS = {
+    "rest_s": (0.0, False, "seconds, 0 or more"),
+    "text_scale": (0.0, True, "a size above 0"),
+    "max_seconds": (0.0, True, "seconds above 0"),
+}
 
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-        if value != value or value < low or (above and value == low):
-            raise argparse.ArgumentTypeError(f"{what}, not {text}")
-        return value
 
-    return parse
+def check_numbers(args: argparse.Namespace) -> None:
+    """Each number option within its range, and finite; else one line (ValueError)."""
+    for name, (low, above, what) in NUMBER_OPTIONS.items():
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if not math.isfinite(value) or value < low or (above and value == low):
+            option = "--" + name.replace("_", "-")
+            raise ValueError(f"{option} {value:g}: give {what}")
 
 
 def display_problem(environ=os.environ, platform: str = sys.platform) -> str | None:
@@ -129,13 +134,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fullscreen", action="store_true", help="start in full screen (key w toggles)")
     p.add_argument(
         "--rest-s",
-        type=_number(0, False, "seconds, 0 or more"),
+        type=float,
         default=20.0,
         help="rest between routine exercises",
     )
     p.add_argument(
         "--text-scale",
-        type=_number(0, True, "a size above 0"),
+        type=float,
         default=1.4,
         help="overlay text size (1.4 reads from 2-3 m)",
     )
@@ -145,7 +150,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--max-seconds",
-        type=_number(0, True, "seconds above 0"),
+        type=float,
         help="stop after this long (tests, benchmarks)",
     )
     p.add_argument("--loop", action="store_true", help="with a video file: play it over and over")
@@ -214,7 +219,10 @@ def _end_screen(
     the window is closed, or END_SCREEN_S have passed."""
     if picture is None:
         picture = np.zeros((480, 640, 3), np.uint8)
-    lines = [why, *(f"{r['exercise_name']}: {count_line(r)}" for r in reports)]
+    lines = [why]
+    for r in reports:
+        reset = " (before a reset)" if r.get("ended_by_reset") else ""
+        lines.append(f"{r['exercise_name']}{reset}: {count_line(r)}")
     shown = _banner(picture, [*lines, "Press any key to close"], style)
     size = window_size((shown.shape[1], shown.shape[0]))
     if size[0] > shown.shape[1]:
@@ -254,6 +262,7 @@ def session_report(reports: list[dict], routine: bool, live: dict) -> dict:
 
 
 def run_live(args: argparse.Namespace) -> int:
+    check_numbers(args)
     if not args.routine and not args.exercise:
         raise ValueError("give --exercise ID (see 'posecheck exercises') or --routine")
     if args.routine and args.exercise:
@@ -437,11 +446,12 @@ def run_live(args: argparse.Namespace) -> int:
             close_exercise()
             if sink is not None:
                 sink.close()
+            stopped = time.monotonic()  # the end screen is not part of the session
             if window and ended and not interrupted:
                 _end_screen(ended, reports, last_frame, style)
             if window:
                 cv2.destroyAllWindows()
-    seconds = time.monotonic() - started
+    seconds = stopped - started
     live = stats.summary(source.dropped, source.delivered, seconds)
     for r in reports:
         r["partial"] = interrupted

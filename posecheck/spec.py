@@ -455,7 +455,8 @@ def _aliased(wanted: str, directory: Path) -> str | None:
             for other in [data.get("name"), *others]:
                 if isinstance(other, str):
                     names.setdefault(normalize_id(other), spec_id)
-    for form in (wanted, wanted[:-1] if wanted.endswith("s") else None):
+    plurals = [wanted[: -len(end)] for end in ("es", "s") if wanted.endswith(end)]
+    for form in (wanted, *plurals):
         if form in names:
             return names[form]
     return None

@@ -55,6 +55,7 @@ def test_unknown_exercise_lists_the_valid_ids():
         ("lower trunk rotation", "spine_twist"),
         ("pelvic tilts", "pelvic_tilt"),  # in the plural
         ("bridges", "bridge"),
+        ("hamstring stretches", "hamstring_stretch"),
         ("squat", None),
         ("chld pose", None),  # suggested
         ("../exercise_specs/bridge", None),  # ids, not paths
