@@ -47,6 +47,9 @@ KEYS = "q quit  space pause  r reset  n/p next/prev  m mute  f mirror  w full sc
 # The window is made to fit in this (pixels), enlarged to it if the picture is smaller:
 # big enough to read from the floor, small enough for a laptop's screen with its panels.
 WINDOW_BOX = (1280, 680)
+# The key strip's text is never smaller than this (OpenCV font scale: about 8 pixels
+# high); on a narrow picture the keys take more lines instead.
+KEYS_MIN_SIZE = 0.35
 # The end screen (what was done) stays this long unless a key is pressed.
 END_SCREEN_S = 20.0
 
@@ -240,14 +243,26 @@ def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
     """The keys, on a strip of their own under the picture (nothing of it is covered)."""
     h, w = image.shape[:2]
     u = _unit(image)
-    text = KEYS + ("   [muted]" if muted else "") + ("   [mirrored]" if mirrored else "")
-    size = 0.5 * u
-    tw, th, _ = _text_size(text, size, 1)
-    size *= min(1.0, (w - 20 * u) / tw)  # fits the width
-    tw, th, _ = _text_size(text, size, 1)
-    strip = np.full((int(th + 16 * u), w, 3), 30, np.uint8)
-    org = (int((w - tw) / 2), int(strip.shape[0] - 8 * u))
-    cv2.putText(strip, text, org, FONT, size, (230, 230, 230), 1, cv2.LINE_AA)
+    keys = KEYS.split("  ") + (["[muted]"] if muted else []) + (["[mirrored]"] if mirrored else [])
+    size = max(0.5 * u, KEYS_MIN_SIZE)
+    room = w - 20 * u
+    lines = [""]  # as many lines as the keys need at a readable size
+    for key in keys:
+        joined = f"{lines[-1]}  {key}" if lines[-1] else key
+        if lines[-1] and _text_size(joined, size, 1)[0] > room:
+            lines.append(key)
+        else:
+            lines[-1] = joined
+    widest = max(_text_size(line, size, 1)[0] for line in lines)
+    size *= min(1.0, room / widest)  # a single key wider than the picture
+    _, th, base = _text_size("[" + lines[0], size, 1)
+    gap = max(5 * u, 3)
+    step = th + base + gap  # descenders clear of the next line
+    strip = np.full((int(step * len(lines) + gap), w, 3), 30, np.uint8)
+    for i, line in enumerate(lines):
+        tw = _text_size(line, size, 1)[0]
+        org = (int((w - tw) / 2), int(gap + th + step * i))
+        cv2.putText(strip, line, org, FONT, size, (230, 230, 230), 1, cv2.LINE_AA)
     return np.vstack([image, strip])
 
 

@@ -359,3 +359,19 @@ def test_a_reset_keeps_what_came_before_it_in_the_report(parts, routine, keys, b
     if before is not None:
         assert report["reps"] == parts[-1]["reps"]  # the part since the reset
         assert [p["reps"] for p in report["before_reset"]] == before
+
+
+@pytest.mark.parametrize(
+    "width, lines",
+    [(1280, 1), (640, 1), (202, 4)],  # a narrow picture: the keys take more lines, not smaller text
+)
+def test_the_key_strip_stays_readable(width, lines):
+    import numpy as np
+
+    from posecheck.live import _key_help
+
+    image = np.zeros((360, width, 3), np.uint8)
+    strip = _key_help(image, muted=True, mirrored=True)[360:]
+    rows = np.flatnonzero((strip > 150).any(axis=(1, 2)))  # rows with text in them
+    runs = 1 + int(np.sum(np.diff(rows) > 1)) if rows.size else 0
+    assert runs == lines
