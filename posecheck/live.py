@@ -195,10 +195,12 @@ class Exercise:
 
 
 def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndarray:
-    """A centred text screen (pause, rest between exercises)."""
+    """A centred text screen (pause, rest between exercises, the end); many lines (a
+    routine's eight results) are made smaller to fit the height."""
     img = image.copy()
     h, w = img.shape[:2]
     u = _unit(img) * style.text_scale
+    u *= min(1.0, 0.9 * h / (len(lines) * 60 * u + 40 * u))  # a line takes about 60u
     _panel(img, 0, 0, w, h, (20, 20, 20), 0.6)
     y = h / 2 - len(lines) * 30 * u
     for i, line in enumerate(lines):

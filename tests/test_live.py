@@ -375,3 +375,18 @@ def test_the_key_strip_stays_readable(width, lines):
     rows = np.flatnonzero((strip > 150).any(axis=(1, 2)))  # rows with text in them
     runs = 1 + int(np.sum(np.diff(rows) > 1)) if rows.size else 0
     assert runs == lines
+
+
+@pytest.mark.parametrize("results", [1, 8])  # one exercise, or a routine's eight
+def test_the_end_screen_fits_the_picture(results):
+    import numpy as np
+
+    from posecheck.live import _banner
+    from posecheck.overlay import OverlayStyle
+
+    lines = ["Routine complete: well done"]
+    lines += ["Knee to chest: Holds: left 3, right 3 (6 reached the 30 s target)"] * results
+    out = _banner(np.zeros((480, 640, 3), np.uint8), [*lines, "Press any key"], OverlayStyle(1.4))
+    rows = np.flatnonzero((out > 200).any(axis=(1, 2)))  # rows with text in them
+    cols = np.flatnonzero((out > 200).any(axis=(0, 2)))
+    assert rows.min() > 0 and rows.max() < 479 and cols.min() > 0 and cols.max() < 639
