@@ -390,3 +390,4 @@ def test_the_end_screen_fits_the_picture(results):
     rows = np.flatnonzero((out > 200).any(axis=(1, 2)))  # rows with text in them
     cols = np.flatnonzero((out > 200).any(axis=(0, 2)))
     assert rows.min() > 0 and rows.max() < 479 and cols.min() > 0 and cols.max() < 639
+    assert 1 + int(np.sum(np.diff(rows) > 1)) == len(lines) + 1  # every line is there
