@@ -95,6 +95,15 @@ def window_size(picture: tuple[int, int], box: tuple[int, int] = WINDOW_BOX) -> 
     return max(1, round(w * k)), max(1, round(h * k))
 
 
+def _enlarged(image: np.ndarray) -> np.ndarray:
+    """``image`` made as large as the window, if smaller: large enough to read from the
+    floor (a larger one is left to the window to scale down)."""
+    size = window_size((image.shape[1], image.shape[0]))
+    if size[0] > image.shape[1]:
+        return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    return image
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--exercise", "-e", help="the exercise: its id or name (see 'posecheck exercises')"
@@ -135,27 +144,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     p.add_argument("--headless", action="store_true", help="no window (tests, benchmarks)")
     p.add_argument("--fullscreen", action="store_true", help="start in full screen (key w toggles)")
+    p.add_argument("--rest-s", type=float, default=20.0, help="rest between routine exercises")
     p.add_argument(
-        "--rest-s",
-        type=float,
-        default=20.0,
-        help="rest between routine exercises",
-    )
-    p.add_argument(
-        "--text-scale",
-        type=float,
-        default=1.4,
-        help="overlay text size (1.4 reads from 2-3 m)",
+        "--text-scale", type=float, default=1.4, help="overlay text size (1.4 reads from 2-3 m)"
     )
     p.add_argument(
         "--snapshot",
         help="save the last shown frame to this PNG (or a folder) when the session ends",
     )
-    p.add_argument(
-        "--max-seconds",
-        type=float,
-        help="stop after this long (tests, benchmarks)",
-    )
+    p.add_argument("--max-seconds", type=float, help="stop after this long (tests, benchmarks)")
     p.add_argument("--loop", action="store_true", help="with a video file: play it over and over")
 
 
@@ -228,10 +225,7 @@ def _end_screen(
     for r in reports:
         reset = " (before a reset)" if r.get("ended_by_reset") else ""
         lines.append(f"{r['exercise_name']}{reset}: {count_line(r)}")
-    shown = _banner(picture, [*lines, "Press any key to close"], style)
-    size = window_size((shown.shape[1], shown.shape[0]))
-    if size[0] > shown.shape[1]:
-        shown = cv2.resize(shown, size, interpolation=cv2.INTER_LINEAR)
+    shown = _enlarged(_banner(picture, [*lines, "Press any key to close"], style))
     until = time.monotonic() + END_SCREEN_S
     while time.monotonic() < until:
         cv2.imshow(WINDOW, shown)
@@ -294,8 +288,9 @@ def run_live(args: argparse.Namespace) -> int:
         ids = [args.exercise]
     specs = [load_spec(i) for i in ids]
     rotate = quarter_turn(args.rotate)
-    if not args.headless and display_problem():
-        raise ValueError(f"cannot open a window: {display_problem()}; use --headless")
+    no_window = None if args.headless else display_problem()
+    if no_window:
+        raise ValueError(f"cannot open a window: {no_window}; use --headless")
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
     played = [args.camera] if camera_index(args.camera) is None else []  # a file as a camera
     report_path = output_path(
@@ -408,10 +403,7 @@ def run_live(args: argparse.Namespace) -> int:
                     if sink is not None:
                         sink.write(shown, frame.timestamp_s)  # as annotated, without the key help
                     if window:
-                        shown = _key_help(shown, speaker.muted, mirror)
-                        size = window_size((shown.shape[1], shown.shape[0]))
-                        if size[0] > shown.shape[1]:  # large enough to read from the floor
-                            shown = cv2.resize(shown, size, interpolation=cv2.INTER_LINEAR)
+                        shown = _enlarged(_key_help(shown, speaker.muted, mirror))
                         cv2.imshow(WINDOW, shown)
                         key = cv2.waitKey(1) & 0xFF
                         if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
