@@ -205,27 +205,21 @@ class ExerciseSession:
     """Setup check, counting and cues of one exercise."""
 
     def __init__(self, spec: ExerciseSpec, settings: SessionSettings | None = None):
+        self.base_spec = spec  # ``spec`` is the settings for the camera's view (by_view)
         self.spec = spec
         self.settings = settings or SessionSettings()
         self.reset()
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
-        spec = self.spec
+        self.spec = self.base_spec
+        self._ready_for_spec()
         self.stage = Stage.SETUP
         self.setup_passed_s: float | None = None
-        self._start_since: float | None = None
         # (start, end) s in the held position before the starting position was seen, with
         # the sides read meanwhile
         self.held_before_start: list[tuple[float, float, Counter]] = []
         self.held_at_end: int | None = None  # the hold still held when the video ended
-        self.reps_counter = RepCounter(spec.reps) if spec.reps else None
-        self.hold_timer = (
-            HoldTimer(spec.hold, spec.targets.hold_s, spec.targets.hold_max_s)
-            if spec.hold
-            else None
-        )
-        self._cue_trackers = {c.id: CueTracker(c.id, c.after_s, c.clear_s) for c in spec.cues}
         self._setup_trackers: dict[str, CueTracker] = {}
         self.reps: list[tuple[Rep, str | None]] = []
         self.partials: list[tuple[Rep, str | None, str]] = []
@@ -249,15 +243,10 @@ class ExerciseSession:
         self._hold_shown = False  # the running hold has been announced (hold_shown_after_s)
         self._hold_ended_t: float | None = None
         self._resolution_values: list[float] = []
-        self._start_samples: list[dict[str, float]] = []
         self._start_ref: dict[str, float] | None = None
-        # sides.anchor: where each side's anchor joint was, the last time the starting
-        # position was held (px; with the torso length)
-        self._anchor_samples: deque[tuple[float, np.ndarray, np.ndarray, float]] = deque()
         self._anchor_places: tuple[np.ndarray, np.ndarray, float] | None = None
         self._baseline: float | None = None
         self._last_out_t: float | None = None  # last frame out of the reps' required position
-        self._peaks: dict[str, float] = {}
         self._near_votes: deque[tuple[float, str]] = deque()
         self._near: str | None = None
         self._near_left = 0  # votes for "left" in _near_votes
@@ -270,6 +259,23 @@ class ExerciseSession:
         self.last_t = 0.0
         self.first_t: float | None = None
         self.view_counts: Counter = Counter()
+
+    def _ready_for_spec(self) -> None:
+        """Counters, cue timers and the starting position's samples for ``self.spec``."""
+        spec = self.spec
+        self.reps_counter = RepCounter(spec.reps) if spec.reps else None
+        self.hold_timer = (
+            HoldTimer(spec.hold, spec.targets.hold_s, spec.targets.hold_max_s)
+            if spec.hold
+            else None
+        )
+        self._cue_trackers = {c.id: CueTracker(c.id, c.after_s, c.clear_s) for c in spec.cues}
+        self._start_since: float | None = None
+        self._start_samples: list[dict[str, float]] = []
+        self._peaks: dict[str, float] = {}
+        # sides.anchor: where each side's anchor joint was, the last time the starting
+        # position was held (px; with the torso length)
+        self._anchor_samples: deque[tuple[float, np.ndarray, np.ndarray, float]] = deque()
 
     # ------------------------------------------------------------------ helpers
     def _set_message(self, text: str, t: float, kind: str = "info") -> None:
@@ -460,14 +466,17 @@ class ExerciseSession:
         self.last_t = t
         self.frames += 1
         events: list[SessionEvent] = []
+        view = self._view(pose, t)
+        self._current_view = view
+        if self.stage is Stage.SETUP and self.spec is not self.base_spec.for_view(view):
+            self.spec = self.base_spec.for_view(view)  # filmed from another view
+            self._ready_for_spec()
         spec, st = self.spec, self.settings
         as_read, pose = pose, self._unswapped(pose)
         values = MeasureValues(spec, pose, st.visibility)
         self._from_start(values, t)  # before the side is chosen: near/far rules may read them
         if pose.present:
             self.frames_with_person += 1
-        view = self._view(pose, t)
-        self._current_view = view
         if pose.present:
             values.near = self._steady_near(values.near, t)
         side = self._working_side(values, pose) if pose.present else (self._side or "left")

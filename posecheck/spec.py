@@ -391,7 +391,19 @@ class ExerciseSpec:
     # False: each label is smoothed as it comes, and the two legs blend for a few frames
     # (``average``).
     follow_swapped_legs: bool = True
+    # The same exercise filmed from another view, where other measures tell the starting
+    # position, the sides or the held position: (view, spec), e.g. a spine twist filmed
+    # from above or from the feet end ("front") instead of side-on (``by_view`` in the
+    # YAML: the keys given there replace the spec's own).
+    by_view: tuple[tuple[str, ExerciseSpec], ...] = field(default=(), compare=False)
     path: Path | None = field(default=None, compare=False)
+
+    def for_view(self, view: str) -> ExerciseSpec:
+        """The settings this exercise uses when the camera sees ``view``."""
+        for name, spec in self.by_view:
+            if name == view:
+                return spec
+        return self
 
     @property
     def has_sides(self) -> bool:
@@ -659,7 +671,43 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
         raise SpecError(f"{path}{at}: not valid YAML: {getattr(err, 'problem', err)}") from None
     except OSError as err:
         raise SpecError(f"{path}: cannot read: {err.strerror}") from None
-    w = str(path)
+    spec = _spec_from(data, path, str(path))
+    if not isinstance(data, dict) or data.get("by_view") is None:
+        return spec
+    others = tuple(v for v in VIEWS if v not in ("any", spec.view))
+    bv = _Reader(data["by_view"], f"{path}.by_view", {v: False for v in others})
+    variants = []
+    for view in bv.data:
+        over = bv.get(view)
+        fixed = [k for k in _SAME_IN_EVERY_VIEW if isinstance(over, dict) and k in over]
+        if not isinstance(over, dict) or fixed:
+            what = f"'{fixed[0]}' is the same in every view" if fixed else "expected a mapping"
+            raise SpecError(f"{bv.at(view)}: {what}; give the keys that differ in this view")
+        merged = {k: v for k, v in _merged(data, over).items() if k != "by_view"}
+        variants.append((view, _spec_from({**merged, "view": view}, path, bv.at(view))))
+    return replace(spec, by_view=tuple(variants))
+
+
+_SAME_IN_EVERY_VIEW = ("id", "name", "aliases", "view", "by_view")
+
+
+def _merged(base: dict, over: dict) -> dict:
+    """``base`` with ``over``'s keys in place of its own; mappings are merged key by key,
+    and a key given as null (``~``) is removed."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(old, dict) and isinstance(value, dict):
+            out[key] = _merged(old, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
+    """One exercise's settings from its YAML mapping; ``w`` names it in errors."""
     top = _Reader(
         data,
         w,
@@ -683,6 +731,7 @@ def load_spec_file(path: str | Path) -> ExerciseSpec:
             "show": False,
             "resolution": False,
             "smoothing": False,
+            "by_view": False,
         },
     )
     spec_id = top.str("id")

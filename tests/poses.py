@@ -197,3 +197,35 @@ def all_fours(head_deg: float = 10.0, thigh_deg: float = 85.0, t: float = 0.0, *
         "foot_index": (ankle[0] + 35, floor),
     }
     return pose_from_points(points, t=t, **kw)
+
+
+def supine_from_above(across: float = 0.0, arms_out: bool = True, t: float = 0.0) -> PoseFrame:
+    """A person lying on the back seen from above (head at the top of the picture), knees
+    drawn up towards the camera, arms out in a T (``arms_out``) or along the body.
+    ``across``: the knees and feet lowered that share of the way to the person's left
+    (negative: right), where the picture's right is the person's left."""
+    shift = 130.0 * across
+    points = {
+        "nose": (320, 55), "left_eye": (332, 48), "right_eye": (308, 48),
+        "left_ear": (345, 60), "right_ear": (295, 60),
+        "left_shoulder": (370, 120), "right_shoulder": (270, 120),
+        "left_hip": (350, 290), "right_hip": (290, 290),
+        "left_knee": (345 + shift, 360), "right_knee": (295 + shift, 360),
+        "left_ankle": (345 + 0.8 * shift, 420), "right_ankle": (295 + 0.8 * shift, 420),
+    }  # fmt: skip
+    # offsets from the shoulder, px: out to the side, or down along the body
+    arms = (
+        {"elbow": (80, 5), "wrist": (160, 5)}
+        if arms_out
+        else {"elbow": (10, 80), "wrist": (15, 160)}
+    )
+    for joint, (dx, dy) in arms.items():
+        points[f"left_{joint}"] = (370 + dx, 120 + dy)
+        points[f"right_{joint}"] = (270 - dx, 120 + dy)
+    pose = pose_from_points(points, t=t, view="front")
+    for side in ("LEFT", "RIGHT"):  # knees together, raised towards the camera (m)
+        for joint in ("KNEE", "ANKLE"):
+            lm = Landmark[f"{side}_{joint}"]
+            pose.world[lm, 0] = (pose.xy[lm, 0] - SIZE[0] / 2) / (SIZE[1] / 1.8)
+        pose.world[Landmark[f"{side}_KNEE"], 2] = -0.45 * (1 - abs(across))
+    return pose

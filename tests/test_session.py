@@ -3,7 +3,7 @@
 import dataclasses
 
 import pytest
-from poses import all_fours, chain, knee_hug, supine, with_points
+from poses import all_fours, chain, knee_hug, supine, supine_from_above, with_points
 
 from posecheck.analyze import turned_view
 from posecheck.frame import PoseFrame
@@ -587,17 +587,62 @@ def test_a_long_hold_is_told_its_target_and_its_longest_and_the_release_is_no_sl
 
 
 def test_spine_twist_checks_the_camera_view_before_counting_only():
-    # Seen from above, a person lying ready is told where the camera goes...
+    # Seen from above, the settings for that view are used: arms along the body are not
+    # the starting position there, and nobody is sent to turn side-on...
     summary = play("spine_twist", [(read_front_on(knees_up), 4)]).summary()
     assert not summary["setup"]["passed"]
-    assert "turn_side_on" in {m["id"] for m in summary["setup_messages"]}
-    # ... but once counting, hips rolled over by the twist do not pause the hold.
+    assert {m["id"] for m in summary["setup_messages"]} == {"start_position"}
+    # ... and once counting side-on, hips rolled over by the twist do not pause the hold.
     segments = [(knees_up, 2), (read_front_on(twisted(0.75, shin=0.87)), 5), (knees_up, 2)]
     session = ExerciseSession(load_spec("spine_twist"))
     assert not any(state.paused for _, _, state in each_frame(session, segments))
     session.finish()
     (hold,) = session.summary()["holds"]
     assert hold["end_s"] - hold["start_s"] == pytest.approx(5.0, abs=0.4)
+
+
+def above(across=0.0, arms_out=True):
+    return lambda t: supine_from_above(across, arms_out, t=t)
+
+
+ABOVE_CASES = [
+    # name, segments, expected holds (side, seconds), setup messages
+    (
+        "left then right, each 5 s",
+        [(above(), 2), (above(0.8), 5), (above(), 2), (above(-0.8), 5), (above(), 1)],
+        [("left", 5.0), ("right", 5.0)],
+        set(),
+    ),
+    (
+        "knees a quarter of the way down are not a hold",
+        [(above(), 2), (above(0.25), 5), (above(), 1)],
+        [],
+        set(),
+    ),
+    (
+        "arms along the body: not the starting position",
+        [(above(arms_out=False), 3), (above(0.8, arms_out=False), 5)],
+        [],
+        {"start_position"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "segments, holds, messages", [c[1:] for c in ABOVE_CASES], ids=[c[0] for c in ABOVE_CASES]
+)
+def test_spine_twist_filmed_from_above(segments, holds, messages):
+    # The article's readers are told to film it from the feet end or high: the knees
+    # swing across the picture, and the sides are told by which way.
+    session = play("spine_twist", segments)
+    summary = session.summary()
+    got = [(h["side"], h["end_s"] - h["start_s"]) for h in summary["holds"]]
+    assert [s for s, _ in got] == [s for s, _ in holds]
+    for (_, seconds), (_, expected) in zip(got, holds):
+        assert seconds == pytest.approx(expected, abs=0.4)
+    assert {m["id"] for m in summary["setup_messages"]} == messages
+    if holds:
+        assert session.spec.view_note.startswith("Filmed from above or from the feet end")
 
 
 def shoulder_lifted(build, px, hip_px=0, side="left", head_px=0):

@@ -318,6 +318,39 @@ def test_near_when_names_an_unknown_measure(tmp_path: Path):
         load_spec_file(path)
 
 
+def test_settings_for_another_view_replace_only_the_keys_given():
+    twist = load_spec("spine_twist")
+    front = twist.for_view("front")
+    assert (front.view, front.id, front.cues[0].id) == ("front", "spine_twist", "knees_together")
+    assert front.sides.measure == "knee_across" and front.sides.near_when is None  # ~ removes
+    assert front.hold.min_hold_s == twist.hold.min_hold_s  # merged key by key
+    assert front.hold.position != twist.hold.position
+    assert twist.for_view("side") is twist.for_view("oblique") is twist
+    assert load_spec("bridge").for_view("front").view == "side"  # none: its own
+
+
+@pytest.mark.parametrize(
+    "by_view, message",
+    [
+        ({"font": {}}, r"spine_twist\.yaml\.by_view: unknown key 'font'; did you mean 'front'\?"),
+        ({"side": {}}, r"by_view: unknown key 'side'; allowed: front"),  # its own view
+        ({"front": "above"}, r"by_view\.front: expected a mapping"),
+        ({"front": {"id": "twist"}}, r"by_view\.front: 'id' is the same in every view"),
+        ({"front": {"start": {"position": "knee_bnd < 135"}}},
+         r"by_view\.front\.start\.position: .*unknown measure 'knee_bnd'; did you mean"),
+        ({"front": {"sides": {"measure": "knee_acros"}}},
+         r"by_view\.front\.sides\.measure='knee_acros'"),
+    ],
+)  # fmt: skip
+def test_bad_settings_for_another_view_give_their_message(tmp_path: Path, by_view, message):
+    data = yaml.safe_load(yaml.safe_dump(TWIST))
+    data["by_view"] = by_view
+    path = tmp_path / "spine_twist.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=message):
+        load_spec_file(path)
+
+
 NAN = float("nan")
 
 
