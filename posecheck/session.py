@@ -826,6 +826,12 @@ class ExerciseSession:
 
         timer = self.hold_timer
         in_pos = values.test(spec.hold.position) if usable else None
+        told = spec.sides.left_when is not None and spec.sides.near_when is None
+        if told and in_pos and timer.state.value in ("grace", "paused") and side != self._hold_side:
+            # The side is read straight off a measure (knees to the left or right): left the
+            # position and back in it on the other side, this side's hold is over.
+            for ev in timer.finish(t):
+                self._on_hold(ev, events)
         if spec.has_sides and timer.state.value == "out" and in_pos:
             self._hold_side = side
             self._hold_side_votes = Counter()

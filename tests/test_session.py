@@ -614,6 +614,12 @@ ABOVE_CASES = [
         set(),
     ),
     (
+        "straight from one side to the other: two holds",
+        [(above(), 2), (above(0.8), 5), (above(), 0.3), (above(-0.8), 5), (above(), 1)],
+        [("left", 5.0), ("right", 5.0)],
+        set(),
+    ),
+    (
         "knees a quarter of the way down are not a hold",
         [(above(), 2), (above(0.25), 5), (above(), 1)],
         [],
