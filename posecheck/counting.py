@@ -88,7 +88,8 @@ def _sustained_peak(trace: list[tuple[float, float]], span_s: float) -> float:
 @dataclass(frozen=True)
 class RepEvent:
     # "started" | "top" | "completed" | "partial" | "too_far" | "abandoned"; alternating:
-    # "partial_rest" (turned back before the rest end)
+    # "partial_rest" (turned back before the rest end); "under_way" (a rep already under
+    # way when counting began, or when the person was seen or in position again: not counted)
     kind: str
     t_s: float
     rep: Rep | None = None
@@ -130,6 +131,8 @@ class RepCounter:
         self._start = self._top_start = self._top_end = None
         self._peak = -math.inf
         self._first_visit: float | None = None
+        self._unknown_from: float | None = None  # moving before rest was first seen: since
+        self._unknown_peak = -math.inf
         self._rest_low = math.inf  # furthest towards rest (signed) since the last rep
         self._rep_rest_low = math.inf
         self._last_valid_t: float | None = None
@@ -219,10 +222,16 @@ class RepCounter:
                     if not self._trace or t > self._trace[-1][0]:
                         self._trace.append((t, top))
                 target = self._target(v, top)
+                if self.state is RepState.UNKNOWN and v >= self._v(self.s.start):
+                    if self._unknown_from is None:
+                        self._unknown_from = t
+                    self._unknown_peak = max(self._unknown_peak, top)
                 if target is RepState.REST and self.state is RepState.UNKNOWN:
                     self.state, pending = RepState.REST, None
                     if self.s.alternating:
                         events.extend(self._visit(t))
+                    else:
+                        events.extend(self._under_way(t))
                     continue
                 if target is None:
                     pending = None
@@ -240,10 +249,21 @@ class RepCounter:
             self._samples = self._samples[start:]
             start = 0
 
+    def _under_way(self, t: float) -> list[RepEvent]:
+        """Rest seen for the first time (since counting began, or since the person was
+        lost): a movement that reached the top before it was under way before then, and is
+        not counted; said, rather than dropped in silence."""
+        since, peak = self._unknown_from, self._unknown_peak
+        self._unknown_from, self._unknown_peak = None, -math.inf
+        if since is None or peak < self._top_sign * self.s.top_enter:
+            return []
+        return [RepEvent("under_way", t, Rep(since, t, complete=False, peak=self._top_sign * peak))]
+
     def abandon(self, t: float) -> list[RepEvent]:
         """The person left the position the movement is made from: a rep in progress is
         dropped, and the next one starts only after rest is seen again."""
         self._samples = []
+        self._unknown_from, self._unknown_peak = None, -math.inf
         if self.state is RepState.UNKNOWN:
             return []
         moving = self.state is not RepState.REST

@@ -335,7 +335,8 @@ def format_summary(report: dict) -> str:
             top = f", {r['top_s']:.1f} s at the top" if r.get("top_s") is not None else ""
             lines.append(f"    rep {r['index']}: {_t(r['start_s'])}-{_t(r['end_s'])} s{top}")
         for p in report["partial_reps"]:
-            lines.append(f"    partial {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
+            what = "not counted" if p.get("kind") == "under_way" else "partial"
+            lines.append(f"    {what} {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
     else:
         for h in report["holds"]:
             side = f"{h['side']}: " if h["side"] else ""

@@ -166,6 +166,7 @@ _UNCOUNTED_REPS = {
     "partial": ("partial_cue", "Not far enough to count: go a little further"),
     "too_far": ("too_far_cue", "Too far for this exercise: not counted"),
     "partial_rest": ("rest_partial_cue", "Turned back early: not counted"),
+    "under_way": ("", "Not seen from its start: not counted (begin each rep from rest)"),
 }
 
 # Said once the setup check passes; taken down once a rep or a hold is under way.
@@ -222,7 +223,8 @@ class ExerciseSession:
         self.held_at_end: int | None = None  # the hold still held when the video ended
         self._setup_trackers: dict[str, CueTracker] = {}
         self.reps: list[tuple[Rep, str | None]] = []
-        self.partials: list[tuple[Rep, str | None, str]] = []
+        # reps not counted: (rep, side, reason, the counter's event: partial, too_far, ...)
+        self.partials: list[tuple[Rep, str | None, str, str]] = []
         self.holds: list[tuple[Hold, str | None, bool]] = []
         self.cue_events: list[_TimedEvent] = []
         self.setup_events: list[_TimedEvent] = []
@@ -655,7 +657,7 @@ class ExerciseSession:
             measures=shown,
             cue=cue,
             reps=self.rep_counts(),
-            partial_reps=len(self.partials),
+            partial_reps=sum(kind != "under_way" for *_, kind in self.partials),
             hold=hold_status,
             sets_done=self._sets_shown(hold_status),
             message=message,
@@ -905,10 +907,10 @@ class ExerciseSession:
                 self._set_message(f"{n} reps: well done", ev.t_s)
         elif ev.kind in _UNCOUNTED_REPS:
             cue_key, default = _UNCOUNTED_REPS[ev.kind]
-            cue_id = getattr(spec.reps, cue_key)
+            cue_id = getattr(spec.reps, cue_key) if cue_key else None
             cue = spec.cue(cue_id) if cue_id else None
             reason = cue.message if cue else default
-            self.partials.append((ev.rep, rside, reason))
+            self.partials.append((ev.rep, rside, reason, ev.kind))
             if cue:
                 self.cue_events.append(
                     _TimedEvent(cue.id, cue.message, ev.rep.start_s, ev.rep.end_s, "rep")
@@ -1185,8 +1187,9 @@ class ExerciseSession:
                     "start_s": round(rep.start_s, 3),
                     "end_s": round(rep.end_s, 3),
                     "reason": reason,
+                    "kind": kind,
                 }
-                for rep, side, reason in self.partials
+                for rep, side, reason, kind in self.partials
             ],
             "holds": [
                 {

@@ -67,7 +67,27 @@ def run_reps(values, settings=REP):
             ["started", "top", "completed"],
         ),
         ("a one-frame spike is not a rep", frames((120, 1), (170, 0.1), (120, 1)), 0, 0, []),
-        ("starting mid-rep counts nothing until rest", frames((170, 1), (120, 1)), 0, 0, []),
+        (
+            "starting mid-rep counts nothing, and says so at rest",
+            frames((170, 1), (120, 1)),
+            0,
+            0,
+            ["under_way"],
+        ),
+        (
+            "starting on the way up but short of the top: nothing to say",
+            frames((155, 1), (120, 1)),
+            0,
+            0,
+            [],
+        ),
+        (
+            "under way again after a long gap",
+            frames((120, 1), (170, 0.5), (NAN, 3.0), (170, 0.5), (120, 1)),
+            0,
+            0,
+            ["started", "top", "abandoned", "under_way"],
+        ),
         (
             "short gap of missing values pauses, rep still counts",
             frames((120, 1), (170, 0.5), (NAN, 1.0), (170, 0.5), (120, 1)),
@@ -104,10 +124,16 @@ OUT = "out of position"
     "name, values, completed, kinds",
     [
         (
-            "leaving the position mid-rep drops the rep",
+            "leaving the position mid-rep drops the rep, and its end is not counted",
             frames((120, 1), (170, 0.5), (OUT, 0.5), (170, 0.5), (120, 1)),
             0,
-            ["started", "top", "abandoned"],
+            ["started", "top", "abandoned", "under_way"],
+        ),
+        (
+            "at the top, then out of the position: nothing under way is left",
+            frames((170, 0.5), (OUT, 0.5), (120, 1)),
+            0,
+            [],
         ),
         (
             "leaving it at rest: the next rep counts",
