@@ -473,6 +473,8 @@ class ExerciseSession:
         if self.stage is Stage.SETUP and self.spec is not self.base_spec.for_view(view):
             self.spec = self.base_spec.for_view(view)  # filmed from another view
             self._ready_for_spec()
+            # the sides read so far went by the other view's settings: not to be trusted
+            self.held_before_start = [(a, b, Counter()) for a, b, _ in self.held_before_start]
         spec, st = self.spec, self.settings
         as_read, pose = pose, self._unswapped(pose)
         values = MeasureValues(spec, pose, st.visibility)
@@ -1093,7 +1095,7 @@ class ExerciseSession:
             return []
         return [
             {
-                "side": sides.most_common(1)[0][0] if self.spec.has_sides else None,
+                "side": sides.most_common(1)[0][0] if self.spec.has_sides and sides else None,
                 "start_s": round(a, 3),
                 "end_s": round(b, 3),
             }

@@ -651,6 +651,16 @@ def test_spine_twist_filmed_from_above(segments, holds, messages):
         assert session.spec.view_note.startswith("Filmed from above or from the feet end")
 
 
+def test_a_hold_before_the_start_seen_from_another_view_keeps_no_side():
+    # Read side-on at first, then from above: the sides read meanwhile went by the side
+    # view's settings, which do not hold from above.
+    segments = [(twisted(0.2, shin=1.1), 3), (above(), 2), (above(-0.8), 5), (above(), 1)]
+    summary = play("spine_twist", segments).summary()
+    (early,) = summary["setup"]["in_position_before"]
+    assert early["side"] is None and early["end_s"] == pytest.approx(3.0, abs=1.0)
+    assert [h["side"] for h in summary["holds"]] == ["right"]
+
+
 def shoulder_lifted(build, px, hip_px=0, side="left", head_px=0):
     """``build`` with one shoulder raised ``px`` off the floor (the other stays down), its
     hip ``hip_px`` (the pelvis rolls up on the side away from the knees) and the head
