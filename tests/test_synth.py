@@ -147,6 +147,16 @@ def test_suite_covers_every_exercise_view_side_and_variant():
     assert len({s.stem for s in specs}) == len(specs)
 
 
+@pytest.mark.parametrize(
+    "view, heads, clips",
+    [("above", {"left", "right"}, 8), ("feet", {"left"}, 4), ("oblique", {"left", "right"}, 8)],
+)
+def test_a_view_the_suite_leaves_out_can_be_rendered_on_its_own(view, heads, clips):
+    specs = suite_specs("spine_twist", view=view)
+    assert {s.view for s in specs} == {view} and {s.head for s in specs} == heads
+    assert len(specs) == len({s.stem for s in specs}) == clips  # no negatives
+
+
 def test_samples_are_shipped_with_truth():
     from pathlib import Path
 

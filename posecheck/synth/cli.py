@@ -13,6 +13,7 @@ from posecheck.synth.clips import (
     EXERCISES,
     PART_SUFFIX,
     SAMPLES,
+    VIEWS,
     ClipSpec,
     render_clip,
     suite_specs,
@@ -88,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--out", default=None, help="folder (default: the cache's synth_suite)")
     u.add_argument("--exercise", choices=EXERCISES)
     u.add_argument("--seed", type=int, default=0)
+    u.add_argument(
+        "--view",
+        choices=VIEWS,
+        help="film every exercise (or --exercise) from this view only, e.g. a view the "
+        "suite leaves out (no negatives)",
+    )
     for p in (s, u):
         p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
@@ -95,5 +102,5 @@ def main(argv: list[str] | None = None) -> int:
         render_all(SAMPLES, Path(args.out), args.jobs)
     else:
         out = Path(args.out) if args.out else default_suite_dir()
-        render_all(suite_specs(args.exercise, args.seed), out, args.jobs)
+        render_all(suite_specs(args.exercise, args.seed, args.view), out, args.jobs)
     return 0

@@ -19,7 +19,7 @@ from posecheck.synth.render import Camera, Look, Renderer
 EXERCISES = ARTICLE_EXERCISES
 SIDED = ("knee_to_chest", "hamstring_stretch", "spine_twist")
 NEGATIVES = {"squat": "bridge", "sitting": "knee_to_chest", "empty": "cobra"}
-VIEWS = ("side", "oblique", "feet")
+VIEWS = ("side", "oblique", "feet", "above")
 FPS = 30.0
 SIZE = (640, 480)
 
@@ -265,6 +265,13 @@ def _camera(spec: ClipSpec, body: Body, pose0, rng: np.random.Generator) -> Came
         az = math.radians(float(rng.uniform(35, 45)))
         direction = np.array([feet_sign * math.sin(az), 0.0, z_sign * math.cos(az)])
         height += 0.25
+    elif spec.view == "above":  # high (a shelf, a tripod raised), looking down at a slant
+        az = math.radians(float(rng.uniform(30, 50)))
+        direction = np.array([feet_sign * math.sin(az), 0.0, z_sign * math.cos(az)])
+        pos = centre + float(rng.uniform(1.2, 1.5)) * direction
+        pos[1] = float(rng.uniform(2.2, 2.5))
+        target = (float(centre[0]), 0.1, float(centre[2]))
+        return Camera(position=tuple(float(x) for x in pos), target=target, size=SIZE)
     else:  # feet end, raised
         direction = np.array([feet_sign, 0.0, 0.18 * z_sign])
         direction /= np.linalg.norm(direction)
@@ -400,21 +407,29 @@ VIEWS_BY_EXERCISE = {
 }
 
 
-def suite_specs(exercise: str | None = None, seed: int = 0) -> list[ClipSpec]:
+def suite_specs(
+    exercise: str | None = None, seed: int = 0, view: str | None = None
+) -> list[ClipSpec]:
     """Every exercise x three views x both sides (or two seeds) x clean and faulty, and
-    negatives."""
+    negatives; with ``view``, the exercises filmed from that view only (head left and
+    right), without negatives: a view the suite leaves out, measured on its own."""
     out = []
     for ex in EXERCISES:
         if exercise and ex != exercise:
             continue
-        for view, head in VIEWS_BY_EXERCISE.get(ex, SUITE_VIEWS):
+        views = (
+            ((view, "left"), (view, "right")) if view else VIEWS_BY_EXERCISE.get(ex, SUITE_VIEWS)
+        )
+        if view == "feet":
+            views = (("feet", "left"),)  # no head side: the head is away from the camera
+        for view_, head in views:
             for fault in (False, True):
                 firsts = ("left", "right") if ex in SIDED else ("left",)
                 for k, first in enumerate(firsts):
                     out.append(
-                        ClipSpec(ex, view, head, fault, first, seed=seed + k, hold_s=5.0, reps=3)
+                        ClipSpec(ex, view_, head, fault, first, seed=seed + k, hold_s=5.0, reps=3)
                     )
-    if not exercise:
+    if not exercise and not view:
         for neg in NEGATIVES:
             out.append(ClipSpec(neg, "side", "left", seed=seed, reps=3))
     return out
