@@ -265,7 +265,8 @@ def count_line(report: dict) -> str:
     reps = report["reps"]
     if report["count_kind"] == "reps":
         sides = f" (left {reps['left']}, right {reps['right']})" if reps["left"] is not None else ""
-        return f"Reps: {reps['total']}{sides}"
+        missed = len(report.get("partial_reps", []))
+        return f"Reps: {reps['total']}{sides}" + (f", {missed} not counted" if missed else "")
     if reps["left"] is not None:
         line = f"Holds: left {reps['left']}, right {reps['right']}"
     else:
@@ -331,12 +332,18 @@ def format_summary(report: dict) -> str:
         )
     lines.append(f"  {count_line(report)}")
     if report["count_kind"] == "reps":
+        timed = []  # reps and the ones not counted, in time order
         for r in report["rep_list"]:
             top = f", {r['top_s']:.1f} s at the top" if r.get("top_s") is not None else ""
-            lines.append(f"    rep {r['index']}: {_t(r['start_s'])}-{_t(r['end_s'])} s{top}")
+            timed.append(
+                (r["start_s"], f"rep {r['index']}: {_t(r['start_s'])}-{_t(r['end_s'])} s{top}")
+            )
         for p in report["partial_reps"]:
             what = "not counted" if p.get("kind") == "under_way" else "partial"
-            lines.append(f"    {what} {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
+            timed.append(
+                (p["start_s"], f"{what} {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
+            )
+        lines.extend(f"    {text}" for _, text in sorted(timed, key=lambda x: x[0]))
     else:
         for h in report["holds"]:
             side = f"{h['side']}: " if h["side"] else ""

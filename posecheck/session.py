@@ -166,7 +166,7 @@ _UNCOUNTED_REPS = {
     "partial": ("partial_cue", "Not far enough to count: go a little further"),
     "too_far": ("too_far_cue", "Too far for this exercise: not counted"),
     "partial_rest": ("rest_partial_cue", "Turned back early: not counted"),
-    "under_way": ("", "Not seen from its start: not counted (begin each rep from rest)"),
+    "under_way": ("", "Begun before you were seen at rest (reps count from rest)"),
 }
 
 # Said once the setup check passes; taken down once a rep or a hold is under way.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,20 @@ ENGINES = (
     ("say", ("-r", "{wpm}", "{text}")),  # macOS
     ("powershell", ("-NoProfile", "-NonInteractive", "-Command", _WINDOWS_SPEECH)),  # Windows
 )
+
+
+# Units written short on screen, said in full ("2.5 s" would be read out as a letter).
+_SPOKEN_UNITS = (
+    (re.compile(r"(\d) s\b"), r"\1 seconds"),
+    (re.compile(r"(\d) min\b"), r"\1 minutes"),
+)
+
+
+def for_speech(text: str) -> str:
+    """``text`` as it is said: "Released at 2.5 s of 60" -> "Released at 2.5 seconds of 60"."""
+    for pattern, spoken in _SPOKEN_UNITS:
+        text = pattern.sub(spoken, text)
+    return text
 
 
 class SpeechCommand:
@@ -112,6 +127,7 @@ class Speaker:
         most urgent, the newest among equals."""
         now = time.monotonic() if now is None else now
         key = key or text
+        text = for_speech(text)
         if self.muted or self.backend is None:
             return
         if now - self._last_said.get(key, -math.inf) < self.repeat_s:

@@ -632,6 +632,8 @@ def _hold(met):
     "kind, reps, holds, target, line",
     [
         ("reps", {"total": 8, "left": None, "right": None}, [], None, "Reps: 8"),
+        ("reps", {"total": 3, "left": None, "right": None, "not_counted": 2}, [], None,
+         "Reps: 3, 2 not counted"),
         ("reps", {"total": 3, "left": 2, "right": 1}, [], None, "Reps: 3 (left 2, right 1)"),
         ("holds", {"total": 3, "left": 2, "right": 1}, [_hold(True), _hold(False), _hold(True)], 30.0,
          "Holds: left 2, right 1 (2 reached the 30 s target)"),
@@ -642,4 +644,5 @@ def _hold(met):
 )  # fmt: skip
 def test_what_was_counted_in_a_line(kind, reps, holds, target, line):
     report = {"count_kind": kind, "reps": reps, "holds": holds, "targets": {"hold_s": target}}
+    report["partial_reps"] = [{}] * reps.pop("not_counted", 0)
     assert count_line(report) == line

@@ -648,7 +648,7 @@ def test_spine_twist_filmed_from_above(segments, holds, messages):
         assert seconds == pytest.approx(expected, abs=0.4)
     assert {m["id"] for m in summary["setup_messages"]} == messages
     if holds:
-        assert session.spec.view_note.startswith("Filmed from above or from the feet end")
+        assert session.spec.view_note.startswith("Filmed from above (or from the feet end)")
 
 
 def test_a_hold_before_the_start_seen_from_another_view_keeps_no_side():

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from posecheck.voice import ENGINES, TEXT_VARIABLE, Speaker, SpeechCommand
+from posecheck.voice import ENGINES, TEXT_VARIABLE, Speaker, SpeechCommand, for_speech
 
 WINDOWS_ARGS = list(dict(ENGINES)["powershell"])
 
@@ -154,3 +154,16 @@ def test_the_speech_engine_found_and_how_it_is_called(installed, used, argv, tmp
     engine.speak("Hold still")
     engine._proc.wait(timeout=10)
     assert heard.read_text().splitlines() == [used, *argv]
+
+
+@pytest.mark.parametrize(
+    "shown, said",
+    [
+        ("Released at 2.5 s of 60: again with your left side", "Released at 2.5 seconds of 60: again with your left side"),
+        ("3 min held: release now", "3 minutes held: release now"),
+        ("20 seconds left", "20 seconds left"),
+        ("Sit your hips back", "Sit your hips back"),
+    ],
+)  # fmt: skip
+def test_units_are_said_in_full(shown, said):
+    assert for_speech(shown) == said
