@@ -39,7 +39,8 @@ def output_path(
     not_over: Sequence[str | Path] = (),
 ) -> Path:
     """Where an output goes: ``given`` as a file name; ``default_name`` inside ``given`` when
-    that is a folder (one that exists, or any name ending in a slash); ``default_name`` in
+    that is a folder (one that exists, any name ending in a slash, or, where the output
+    must be of a file type (``suffixes``), a name with none); ``default_name`` in
     the current folder when nothing is given. ``not_over``: files the output must never
     replace (the videos to analyse).
 
@@ -47,8 +48,8 @@ def output_path(
     not after a long video or a whole live session."""
     if not given:
         path = Path(default_name)
-    elif names_folder(given):
-        path = Path(given) / default_name
+    elif names_folder(given) or (suffixes and not Path(given).suffix):
+        path = Path(given) / default_name  # a name without the file type: a folder to make
     else:
         path = Path(given)
     if len(os.fsencode(path.name)) > 255:

@@ -166,6 +166,7 @@ def test_video_with_nobody_says_so(tmp_path, blank_video, capsys):
         ("out", ["out/"], "out/blank_report.json"),  # an existing folder
         ("new/", [], "new/blank_report.json"),  # a folder to make
         ("new/deeper/r.json", [], "new/deeper/r.json"),
+        ("results", [], "results"),  # a report may be named without a file type
     ],
 )
 def test_where_an_output_goes(given, made, expected, tmp_path, monkeypatch):
@@ -173,6 +174,12 @@ def test_where_an_output_goes(given, made, expected, tmp_path, monkeypatch):
     for folder in made:
         (tmp_path / folder).mkdir()
     assert output_path(given, "blank_report.json", option="--report") == Path(expected)
+
+
+def test_a_video_named_without_a_file_type_is_a_folder_to_make(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    got = output_path("results", "a_annotated.mp4", option="--out", suffixes=(".mp4",))
+    assert got == Path("results/a_annotated.mp4")
 
 
 @pytest.mark.parametrize(
@@ -191,7 +198,6 @@ def test_default_output_names(video, exercise, stem):
 @pytest.mark.parametrize(
     "argv, says",
     [
-        (["--out", "out"], "--out out: end the file name in .mp4"),
         (["--out", "clip.webm"], "--out clip.webm: end the file name in .mp4"),
         (["--report", "blank.mp4/r.json"], "blank.mp4 is a file, not a folder"),
         (["--out", "blank.mp4/a.mp4"], "blank.mp4 is a file, not a folder"),

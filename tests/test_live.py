@@ -147,7 +147,7 @@ def test_a_routine_of_nothing_is_one_clear_error():
 @pytest.mark.parametrize(
     "option, given, says",
     [
-        ("record", "session", "--record session: end the file name in .mp4"),
+        ("record", "session.webm", "--record session.webm: end the file name in .mp4"),
         ("snapshot", "last.mp4", "--snapshot last.mp4: end the file name in .png"),
         ("report", "sample/r.json", "is a file, not a folder"),
     ],
