@@ -7,6 +7,8 @@ when an input point is NaN, so missing landmarks propagate instead of raising.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from posecheck.frame import PoseFrame
@@ -197,3 +199,17 @@ def lateral_offset_image(
         return float("nan")
     _, lateral = np.linalg.solve(basis, midpoint(xy[a_left], xy[a_right]) - hip_mid)
     return float(lateral)
+
+
+def body_axis_deg(pose: PoseFrame) -> float:
+    """Direction of the body in the picture, hips to shoulders, degrees (image axes)."""
+    xy = pose.xy
+    hips = midpoint(xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP])
+    axis = midpoint(xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER]) - hips
+    return float(np.degrees(np.arctan2(axis[1], axis[0])))
+
+
+def mean_angle_deg(angles: Sequence[float]) -> float:
+    """The mean direction of angles in degrees (359 and 1 average to 0, not 180)."""
+    rad = np.radians(np.asarray(angles, float))
+    return float(np.degrees(np.arctan2(np.nanmean(np.sin(rad)), np.nanmean(np.cos(rad)))))

@@ -70,7 +70,9 @@ def _evaluate(m, pose, side, vis, mask, torso) -> float:
     if not pose.present:
         return NAN
     lms = measure_landmarks(m, side)
-    if mask is None:
+    if m.hidden:  # hidden joints are read where the model guesses them: in the picture
+        mask = usable_mask(pose, Visibility(min_visibility=0.0, margin_px=vis.margin_px))
+    elif mask is None:
         mask = usable_mask(pose, vis)
     if not mask[list(lms)].all():
         return NAN
@@ -88,7 +90,7 @@ def _evaluate(m, pose, side, vis, mask, torso) -> float:
     if m.kind == "distance":
         return g.distance(p[0], p[1], unit)
     if m.kind == "height":
-        return g.height_above(p[0], p[1], unit)
+        return g.height_above(np.mean(p[:-1], axis=0), p[-1], unit)
     if m.kind == "forward":
         return g.forward_offset(pose, p[0], p[1], space=m.space)
     if m.kind == "lateral":
@@ -113,14 +115,13 @@ class MeasureValues:
         self.values: dict[str, float] = {}
         mask = usable_mask(pose, vis)
         torso = (g.torso_length_px(pose), g.torso_length_m(pose)) if pose.present else (NAN, NAN)
+        self.torso = torso  # (px, m)
         for m in spec.measures.values():
             if m.per_side:
                 for side in SIDES:
                     self.values[f"{side}.{m.name}"] = evaluate(m, pose, side, vis, mask, torso)
-                if m.sides != "each":
-                    known = [self.values[f"{s}.{m.name}"] for s in SIDES]
-                    known = [v for v in known if v == v]
-                    both = _SIDE_READING[m.sides](known) if known else NAN
+                if m.sides != "each" and not m.from_hold:  # from_hold: after its baseline
+                    both = self.both_sides(m)
                     for side in SIDES:
                         self.values[f"{side}.{m.name}"] = both
             else:
@@ -128,6 +129,12 @@ class MeasureValues:
         self.spec = spec
         self.side = "left"
         self.near = g.facing_side(pose) if pose.present else "left"
+
+    def both_sides(self, m: Measure) -> float:
+        """The two sides of ``m`` read together (``sides``: mean, min or max of the known)."""
+        known = [self.values[f"{s}.{m.name}"] for s in SIDES]
+        known = [v for v in known if v == v]
+        return _SIDE_READING[m.sides](known) if known else NAN
 
     def with_side(self, side: str) -> MeasureValues:
         self.side = side

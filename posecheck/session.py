@@ -57,6 +57,10 @@ class SessionSettings:
         hold_shown_after_s: a hold is shown and said ("Hold", the countdown) once it has
             run this long and is in its position: a limb passing through the position
             is not announced. Its time still counts from its start.
+        hold_base_s: ``from_hold`` measures are taken relative to their median over this
+            window of a hold (seconds after it began): settled, before a fault sets in.
+        hold_base_turn_deg: ... and are unknown when the body's axis in the picture has
+            turned more than this since (the pose model read it the wrong way round).
     """
 
     visibility: Visibility = field(default_factory=Visibility)
@@ -67,6 +71,8 @@ class SessionSettings:
     message_s: float = 3.0
     released_s: float = 5.0
     hold_shown_after_s: float = 0.5
+    hold_base_s: tuple[float, float] = (0.6, 1.2)
+    hold_base_turn_deg: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,10 @@ _UNCOUNTED_REPS = {
     "under_way": ("", "Begun before you were seen at rest (reps count from rest)"),
 }
 
+# The hold's settle measure among a from_hold baseline's values: while it has left its
+# settled value by more than the hold's ``settle.within``, drifts are not judged.
+_SETTLE = "(settle)"
+
 # Said once the setup check passes; taken down once a rep or a hold is under way.
 READY_TEXT = "Ready: go ahead"
 
@@ -249,6 +259,9 @@ class ExerciseSession:
         self._anchor_places: tuple[np.ndarray, np.ndarray, float] | None = None
         self._baseline: float | None = None
         self._last_out_t: float | None = None  # last frame out of the reps' required position
+        self._hold_base_for: float | None = None  # the hold whose from_hold baseline is kept
+        self._hold_base_rows: list[tuple[dict[str, float], float]] = []
+        self._hold_base: tuple[dict[str, float], float] | None = None
         self._near_votes: deque[tuple[float, str]] = deque()
         self._near: str | None = None
         self._near_left = 0  # votes for "left" in _near_votes
@@ -478,7 +491,9 @@ class ExerciseSession:
         spec, st = self.spec, self.settings
         as_read, pose = pose, self._unswapped(pose)
         values = MeasureValues(spec, pose, st.visibility)
+        self._scaled(values)
         self._from_start(values, t)  # before the side is chosen: near/far rules may read them
+        self._from_hold(values, pose, t)
         if pose.present:
             self.frames_with_person += 1
         if pose.present:
@@ -523,6 +538,7 @@ class ExerciseSession:
             if in_start:
                 self._start_samples.append(
                     {k: values.values[k] for k in self._from_start_keys(values)}
+                    | {"torso_px": values.torso[0], "torso_m": values.torso[1]}
                 )
                 self._note_anchor(as_read, t)
                 if self._start_since is None:
@@ -704,6 +720,67 @@ class ExerciseSession:
                 values.values[k] = raw / ref if ref and ref == ref else float("nan")
             else:
                 values.values[k] = raw - ref
+
+    def _scaled(self, values: MeasureValues) -> None:
+        """``scale: start`` measures in torso lengths as the torso was at the start."""
+        ref = self._start_ref
+        if ref is None:
+            return  # until then the frame's own torso, as at the start
+        for m in self.spec.measures.values():
+            if m.scale != "start":
+                continue
+            i = 1 if m.space == "world" else 0
+            ratio = values.torso[i] / ref.get(("torso_px", "torso_m")[i], float("nan"))
+            for k in (f"{s}.{m.name}" for s in SIDES) if m.per_side else (m.name,):
+                values.values[k] *= ratio
+
+    def _from_hold(self, values: MeasureValues, pose: PoseFrame, t: float) -> None:
+        """``from_hold`` measures relative to their value once the hold under way had
+        settled (``hold_base_s``); unknown outside a hold and until then."""
+        keys = [
+            k
+            for m in self.spec.measures.values()
+            if m.from_hold
+            for k in ((f"{s}.{m.name}" for s in SIDES) if m.per_side else (m.name,))
+        ]
+        if not keys:
+            return
+        start = self.hold_timer.started_s if self.hold_timer is not None else None
+        if start != self._hold_base_for:  # another hold (or none): learn its baseline anew
+            self._hold_base_for, self._hold_base_rows, self._hold_base = start, [], None
+        hold = self.spec.hold
+        raw = {k: values.values[k] for k in keys}
+        if hold.settle_measure and hold.settle_within:
+            raw[_SETTLE] = values.get(hold.settle_measure)
+        for k in keys:
+            values.values[k] = float("nan")
+        if start is None or not pose.present:
+            return
+        since, (a, b) = t - start, self.settings.hold_base_s
+        if since < b:
+            if since >= a:
+                self._hold_base_rows.append((raw, g.body_axis_deg(pose)))
+            return
+        if self._hold_base is None:
+            if not self._hold_base_rows:
+                return
+            rows = self._hold_base_rows
+            known = {k: [r[k] for r, _ in rows if r[k] == r[k]] for k in raw}
+            base = {k: float(np.median(v)) if v else float("nan") for k, v in known.items()}
+            self._hold_base = (base, g.mean_angle_deg([a for _, a in rows]))
+        base, axis = self._hold_base
+        turned = abs((g.body_axis_deg(pose) - axis + 180.0) % 360.0 - 180.0)
+        if turned > self.settings.hold_base_turn_deg:
+            return  # the body read the other way round: not to be trusted
+        if _SETTLE in raw and not abs(raw[_SETTLE] - base[_SETTLE]) <= hold.settle_within:
+            return  # the held position itself is on the move (coming out of it)
+        for k in keys:
+            values.values[k] = raw[k] - base[k]
+        for m in self.spec.measures.values():  # each side's drift, then both read together
+            if m.from_hold and m.per_side and m.sides != "each":
+                both = values.both_sides(m)
+                for side in SIDES:
+                    values.values[f"{side}.{m.name}"] = both
 
     def _peak(self, key: str, t: float, raw: float, start: float, rising: bool = True) -> float:
         """The highest value held for PEAK_HELD_S in a row since the start (a median over

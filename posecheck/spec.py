@@ -42,7 +42,11 @@ MEASURE_KINDS = {
     "elevation": (2, "angle of the segment first->second above the horizontal, degrees"),
     "inclination": (2, "unsigned angle of the segment to the horizontal, degrees"),
     "distance": (2, "distance between two joints, in torso lengths"),
-    "height": (2, "how far the first joint is above the second, in torso lengths"),
+    "height": (
+        2,
+        "how far the first joint is above the last, in torso lengths (with more than two: "
+        "the mean of all but the last, e.g. an arm's shoulder, elbow and wrist)",
+    ),
     "lateral": (1, "offset of a joint pair from the hips towards the person's left, torso lengths"),
     "forward": (
         2,
@@ -209,6 +213,17 @@ class Measure:
     # ``peak_ratio`` only: the peak rises only on frames where these hold (e.g. both legs
     # together: one leg raised on its own is not the position the movement starts from)
     peak_when: tuple[Check, ...] = ()
+    # "difference": relative to the value once a hold has settled (the median over
+    # HOLD_BASE_S of the hold), for a drift during it; unknown outside a hold, until then,
+    # and when the body reads turned round since (a misread pose)
+    from_hold: str = ""
+    # "start": torso lengths as the torso was in the starting position, not as it is seen
+    # in each frame (a body turning away from the camera looks shorter)
+    scale: str = "frame"
+    # True: joints the pose model marks hidden are read too (where it guesses them), for
+    # a drift it still follows behind the body (a far arm); only joints out of the
+    # picture make the value unknown
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -522,6 +537,12 @@ class _Reader:
             raise SpecError(f"{self.at(key)}={value!r}: allowed values are {', '.join(choices)}")
         return value
 
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise SpecError(f"{self.at(key)}={value!r}: expected true or false")
+        return value
+
     def num(
         self, key: str, default: float | None = None, low: float = 0.0, high: float = 1e9
     ) -> float | None:
@@ -569,6 +590,9 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         "label": False,
         "absolute": False,
         "from_start": False,
+        "from_hold": False,
+        "scale": False,
+        "hidden": False,
         "sides": False,
         "peak_when": False,
     }
@@ -581,7 +605,8 @@ def _measure(name: str, data: Any, where: str) -> Measure:
     joints = r.get(kind)
     if isinstance(joints, str):
         joints = [joints]
-    if not isinstance(joints, list) or len(joints) != n:
+    many = kind == "height" and isinstance(joints, list) and len(joints) > n
+    if not isinstance(joints, list) or (len(joints) != n and not many):
         raise SpecError(f"{r.at(kind)}={joints!r}: expected a list of {n} joint name(s)")
     checked = [_joint(j, f"{r.at(kind)}[{i}]") for i, j in enumerate(joints)]
     if kind == "lateral" and not checked[0][1]:
@@ -591,7 +616,7 @@ def _measure(name: str, data: Any, where: str) -> Measure:
     sides = r.str("sides", "each", SIDE_READINGS)
     if sides != "each" and not per_side:
         raise SpecError(f"{r.at('sides')}: {sides!r} needs side-less joints like 'hip'")
-    return Measure(
+    measure = Measure(
         name=name,
         kind=kind,
         joints=tuple(j for j, _ in checked),
@@ -604,7 +629,13 @@ def _measure(name: str, data: Any, where: str) -> Measure:
         else "",
         sides=sides,
         peak_when=r.conditions("peak_when", required=False),
+        from_hold=r.str("from_hold", choices=("difference",)) if "from_hold" in data else "",
+        scale=r.str("scale", "frame", ("frame", "start")),
+        hidden=r.flag("hidden"),
     )
+    if measure.from_hold and measure.from_start:
+        raise SpecError(f"{where}: give from_start or from_hold, not both")
+    return measure
 
 
 def _side_condition(measure: str, text: Any, where: str) -> Condition:

@@ -46,3 +46,28 @@ def test_sides_reading(sides, hidden, ref, expected):
         assert math.isnan(got)
     else:
         assert got == pytest.approx(expected, abs=0.01)
+
+
+# an arm lying out from the shoulder, the ear 40 px above the shoulder; torso 200 px
+ARM = {"shoulder": (300.0, 300.0), "hip": (500.0, 300.0), "elbow": (300.0, 270.0),
+       "wrist": (300.0, 210.0), "ear": (260.0, 260.0)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "joints, hidden_read, hide, expected",
+    [
+        (("shoulder", "ear"), False, (), -0.2),  # 40 px below the ear
+        (("shoulder", "elbow", "wrist", "ear"), False, (), 0.0),  # the mean: 260 px, level
+        (("shoulder", "elbow", "wrist", "ear"), False, ("left_wrist",), math.nan),
+        (("shoulder", "elbow", "wrist", "ear"), True, ("left_wrist",), 0.0),  # read anyway
+    ],
+)
+def test_height_of_a_joint_or_of_several(joints, hidden_read, hide, expected):
+    m = Measure("arm_rise", "height", joints, hidden=hidden_read)
+    spec = replace(load_spec("pelvic_tilt"), measures={"arm_rise": m})
+    pose = pose_from_points(ARM, hidden=hide)
+    got = MeasureValues(spec, pose, Visibility()).with_side("left").get("arm_rise")
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(expected, abs=0.01)

@@ -318,6 +318,28 @@ def test_near_when_names_an_unknown_measure(tmp_path: Path):
         load_spec_file(path)
 
 
+@pytest.mark.parametrize(
+    "measure, message",
+    [
+        ({"height": ["shoulder", "ear"], "from_hold": "difference", "from_start": "difference"},
+         r"arm: give from_start or from_hold, not both"),
+        ({"height": ["shoulder", "ear"], "from_hold": "ratio"},
+         r"from_hold='ratio': allowed values are difference"),
+        ({"height": ["shoulder", "ear"], "scale": "begin"},
+         r"scale='begin': allowed values are frame, start"),
+        ({"height": ["shoulder", "ear"], "hidden": "yes"}, r"hidden='yes': expected true or false"),
+        ({"angle": ["shoulder", "elbow", "wrist", "ear"]}, r"expected a list of 3 joint"),
+    ],
+)  # fmt: skip
+def test_bad_measure_options_give_their_message(tmp_path: Path, measure, message):
+    data = yaml.safe_load(yaml.safe_dump(TWIST))
+    data["measures"]["arm"] = measure
+    path = tmp_path / "spine_twist.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=message):
+        load_spec_file(path)
+
+
 def test_settings_for_another_view_replace_only_the_keys_given():
     twist = load_spec("spine_twist")
     front = twist.for_view("front")
