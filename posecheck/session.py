@@ -30,7 +30,7 @@ from posecheck.counting import (
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import BODY_PARTS, SIDES, limb_of, other_side, sided
 from posecheck.rules import MeasureValues, Visibility, required_landmarks
-from posecheck.spec import ExerciseSpec
+from posecheck.spec import ExerciseSpec, Measure
 
 
 class Stage(Enum):
@@ -204,6 +204,11 @@ def _duration(seconds: float) -> str:
     if seconds >= 120 and seconds % 60 == 0:
         return f"{seconds / 60:.0f} min"
     return f"{seconds:.0f} s"
+
+
+def _value_keys(m: Measure) -> tuple[str, ...]:
+    """Where a measure's values are kept in ``MeasureValues.values``: one per side, or one."""
+    return tuple(f"{s}.{m.name}" for s in SIDES) if m.per_side else (m.name,)
 
 
 def _breaks_settled_run(run: list[float], t: float) -> bool:
@@ -731,18 +736,13 @@ class ExerciseSession:
                 continue
             i = 1 if m.space == "world" else 0
             ratio = values.torso[i] / ref.get(("torso_px", "torso_m")[i], float("nan"))
-            for k in (f"{s}.{m.name}" for s in SIDES) if m.per_side else (m.name,):
+            for k in _value_keys(m):
                 values.values[k] *= ratio
 
     def _from_hold(self, values: MeasureValues, pose: PoseFrame, t: float) -> None:
         """``from_hold`` measures relative to their value once the hold under way had
         settled (``hold_base_s``); unknown outside a hold and until then."""
-        keys = [
-            k
-            for m in self.spec.measures.values()
-            if m.from_hold
-            for k in ((f"{s}.{m.name}" for s in SIDES) if m.per_side else (m.name,))
-        ]
+        keys = [k for m in self.spec.measures.values() if m.from_hold for k in _value_keys(m)]
         if not keys:
             return
         start = self.hold_timer.started_s if self.hold_timer is not None else None

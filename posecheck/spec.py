@@ -942,6 +942,11 @@ def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
                 _check_order(over, vr.where)
                 overrides.append((view, over))
         reps = replace(reps, view_overrides=tuple(overrides))
+        held = [m.name for m in measures.values() if m.from_hold]
+        if held:
+            raise SpecError(
+                f"{top.at('measures')}.{held[0]}: from_hold needs a hold to count ('count: hold')"
+            )
     else:
         count_kind = "hold"
         hr = _Reader(

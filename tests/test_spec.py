@@ -318,6 +318,15 @@ def test_near_when_names_an_unknown_measure(tmp_path: Path):
         load_spec_file(path)
 
 
+def test_a_drift_from_the_hold_needs_a_hold(tmp_path: Path):
+    data = yaml.safe_load(yaml.safe_dump(BRIDGE))
+    data["measures"]["drift"] = {"height": ["shoulder", "ear"], "from_hold": "difference"}
+    path = tmp_path / "bridge.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=r"measures\.drift: from_hold needs a hold to count"):
+        load_spec_file(path)
+
+
 @pytest.mark.parametrize(
     "measure, message",
     [
