@@ -250,9 +250,9 @@ class RepCounter:
             start = 0
 
     def _under_way(self, t: float) -> list[RepEvent]:
-        """Rest seen for the first time (since counting began, or since the person was
-        lost): a movement that reached the top before it was under way before then, and is
-        not counted; said, rather than dropped in silence."""
+        """Rest seen for the first time since counting began (or since the person was lost
+        or out of position): a movement that reached the top meanwhile was begun unseen,
+        and is not counted; it is said, rather than dropped in silence."""
         since, peak = self._unknown_from, self._unknown_peak
         self._unknown_from, self._unknown_peak = None, -math.inf
         if since is None or peak < self._top_sign * self.s.top_enter:

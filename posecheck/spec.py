@@ -213,9 +213,10 @@ class Measure:
     # ``peak_ratio`` only: the peak rises only on frames where these hold (e.g. both legs
     # together: one leg raised on its own is not the position the movement starts from)
     peak_when: tuple[Check, ...] = ()
-    # "difference": relative to the value once a hold has settled (the median over
-    # HOLD_BASE_S of the hold), for a drift during it; unknown outside a hold, until then,
-    # and when the body reads turned round since (a misread pose)
+    # "difference": relative to the value once a hold has settled (the median over the
+    # session's ``hold_base_s`` of the hold), for a drift during it; unknown outside a
+    # hold, until then, while the hold's settle measure has left its band (coming out of
+    # it), and when the body reads turned round since (a misread pose)
     from_hold: str = ""
     # "start": torso lengths as the torso was in the starting position, not as it is seen
     # in each frame (a body turning away from the camera looks shorter)

@@ -40,6 +40,7 @@ ENGINES = (
 
 # Units written short on screen, said in full ("2.5 s" would be read out as a letter).
 _SPOKEN_UNITS = (
+    (re.compile(r"(?<![\d.])1 s\b"), "1 second"),
     (re.compile(r"(\d) s\b"), r"\1 seconds"),
     (re.compile(r"(\d) min\b"), r"\1 minutes"),
 )

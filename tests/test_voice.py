@@ -161,6 +161,8 @@ def test_the_speech_engine_found_and_how_it_is_called(installed, used, argv, tmp
     [
         ("Released at 2.5 s of 60: again with your left side", "Released at 2.5 seconds of 60: again with your left side"),
         ("3 min held: release now", "3 minutes held: release now"),
+        ("Released at 1 s of 30", "Released at 1 second of 30"),
+        ("Released at 2.1 s of 30", "Released at 2.1 seconds of 30"),
         ("20 seconds left", "20 seconds left"),
         ("Sit your hips back", "Sit your hips back"),
     ],
