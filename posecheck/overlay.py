@@ -300,7 +300,8 @@ def draw_hold(img, state: FrameState, style: OverlayStyle) -> Box:
     frac = min(1.0, hold.elapsed_s / target) if target else 0.0
     thick = max(4, int(10 * u))
     cv2.circle(img, (cx, cy), r, (80, 80, 80), thick, cv2.LINE_AA)
-    colour = GREEN if frac >= 1 else ((60, 200, 255) if hold.running else (150, 150, 150))
+    counting = hold.running and not hold.stopped  # grey: not counting (a cue stops it)
+    colour = GREEN if frac >= 1 else ((60, 200, 255) if counting else (150, 150, 150))
     if frac > 0:
         cv2.ellipse(img, (cx, cy), (r, r), -90, 0, 360 * frac, colour, thick, cv2.LINE_AA)
     big, sub = ring_text(hold.elapsed_s, target)
@@ -309,6 +310,8 @@ def draw_hold(img, state: FrameState, style: OverlayStyle) -> Box:
     _text(img, big, (cx - tw / 2, cy + th / 2), size, WHITE, max(2, int(3 * u)))
     side = f"{hold.side.upper()} " if hold.side else ""
     label = f"{side}{sub}" if hold.running or not hold.side else f"next: {hold.side.upper()}"
+    if hold.stopped:
+        label = f"{side}paused"
     sw, _, _ = _text_size(label, 0.6 * u, max(1, int(1.5 * u)))
     _text(
         img, label, (cx - sw / 2, cy + r + 34 * u), 0.6 * u, (220, 220, 220), max(1, int(1.5 * u))

@@ -368,6 +368,8 @@ def format_summary(report: dict) -> str:
         lines += _timed_lines(report["cues"])  # merged by build_report
     else:
         lines.append("  Form cues: none")
+    for message in report.get("cues_not_checked", []):
+        lines.append(f"    not checked from this camera view: {message}")
     gaps = _gaps_while_counting(report)
     if gaps:
         lines.append("  Counting paused:")

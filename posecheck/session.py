@@ -89,6 +89,7 @@ class HoldStatus:
     elapsed_s: float
     target_s: float | None
     running: bool
+    stopped: bool = False  # running, but its clock stopped by a form cue (``pauses_hold``)
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ _UNCOUNTED_REPS = {
     "partial": ("partial_cue", "Not far enough to count: go a little further"),
     "too_far": ("too_far_cue", "Too far for this exercise: not counted"),
     "partial_rest": ("rest_partial_cue", "Turned back early: not counted"),
-    "under_way": ("", "Begun before you were seen at rest (reps count from rest)"),
+    "under_way": ("", "started before a rest was seen (reps count from rest)"),
 }
 
 # The hold's settle measure among a from_hold baseline's values: while it has left its
@@ -258,6 +259,7 @@ class ExerciseSession:
         self._switch_to: str | None = None
         self._all_done = False  # every side's sets met (said once)
         self._hold_shown = False  # the running hold has been announced (hold_shown_after_s)
+        self._form_stopped = False  # a form cue stops the hold's clock (pauses_hold)
         self._hold_ended_t: float | None = None
         self._resolution_values: list[float] = []
         self._start_ref: dict[str, float] | None = None
@@ -641,6 +643,7 @@ class ExerciseSession:
                     elapsed_s=self.hold_timer.elapsed_s,
                     target_s=spec.targets.hold_s,
                     running=running,
+                    stopped=running and self._form_stopped,
                 )
 
         cue = self._current_cue(problems, t)
@@ -888,6 +891,7 @@ class ExerciseSession:
                 events.append(SessionEvent("cue_on", t, message=ev.message, id=ev.id))
             if cue.pauses_hold and self._cue_trackers[cue.id].active:
                 form_ok = False
+        self._form_stopped = not form_ok
 
         if self.reps_counter is not None:
             nan = float("nan")
@@ -933,11 +937,26 @@ class ExerciseSession:
         for ev in timer.update(t, in_pos, form_ok):
             self._on_hold(ev, events)
         shown_after = self.settings.hold_shown_after_s
-        if not self._hold_shown and in_pos and t - (timer.started_s or t) >= shown_after:
-            self._hold_shown = True  # in the position long enough to be a hold
+        if (
+            not self._hold_shown
+            and in_pos
+            and t - (timer.started_s or t) >= shown_after
+            and self._settled_for(shown_after, t)
+        ):
+            self._hold_shown = True  # in the position long enough, and still: a hold
             events.append(SessionEvent("hold_started", t, self._hold_side, "Hold"))
             self._switch_to = None
         return "holding" if timer.state.value != "out" else "out"
+
+    def _settled_for(self, seconds: float, t: float) -> bool:
+        """The hold's settle measure has kept within ``settle.within`` over the last
+        ``seconds`` (True without one): still in the position, not passing through it (knees
+        drawn up on the way to a twist read as lowered for a moment)."""
+        h = self.spec.hold
+        if not h.settle_measure or not h.settle_within:
+            return True
+        recent = [v for tt, v in self._settle_trace if tt >= t - seconds and v == v]
+        return bool(recent) and max(recent) - min(recent) <= h.settle_within
 
     def _relative(self, value: float, t: float) -> float:
         """The value less the person's resting value: the resting end (20th percentile,
@@ -1290,6 +1309,10 @@ class ExerciseSession:
                 "text": spec.targets.text,
             },
             "cues": [e.as_dict() for e in sorted(self.cue_events, key=lambda e: e.start_s)],
+            # the exercise's cues that the settings for the camera's view (by_view) leave out
+            "cues_not_checked": [
+                c.message for c in self.base_spec.cues if self.spec.cue(c.id) is None
+            ],
             "setup_messages": [
                 e.as_dict() for e in sorted(self.setup_events, key=lambda e: e.start_s)
             ],

@@ -649,6 +649,21 @@ def test_spine_twist_filmed_from_above(segments, holds, messages):
     assert {m["id"] for m in summary["setup_messages"]} == messages
     if holds:
         assert session.spec.view_note.startswith("Filmed from above (or from the feet end)")
+        assert summary["cues_not_checked"] == ["Keep both shoulders on the floor"]
+
+
+def test_a_hold_is_announced_once_still_in_its_position_not_on_the_way_through():
+    # Knees lowered towards the camera over 1.5 s, in the hold's position most of the
+    # way (as knees drawn up past it read for a moment), then held still.
+    def lowering(t):
+        return twisted(0.84 - 0.64 * min(1.0, (t - 2.0) / 1.5), shin=1.1)(t)
+
+    session = ExerciseSession(load_spec("spine_twist"))
+    segments = [(knees_up, 2), (lowering, 1.5), (twisted(0.2, shin=1.1), 4), (knees_up, 2)]
+    shown = [
+        t for _, t, state in each_frame(session, segments) if state.hold and state.hold.running
+    ]
+    assert shown and 3.4 <= shown[0] <= 4.2  # not on the way (2.5 s before it waited)
 
 
 def test_a_hold_before_the_start_seen_from_another_view_keeps_no_side():
@@ -718,6 +733,7 @@ def test_spine_twist_shoulder_off_the_floor(name, way, side, px, hip_px, head_px
     ]
     summary = play("spine_twist", segments).summary()
     assert [h["side"] for h in summary["holds"]] == [TWIST_SIDES[way]]
+    assert summary["cues_not_checked"] == []  # side-on, every cue is checked
     assert ("shoulders_down" in {c["id"] for c in summary["cues"]}) is fires
 
 
@@ -1319,3 +1335,13 @@ def test_the_summary_says_which_turn_to_analyse_with(turn, given, says):
     assert says in text
     assert "Most of the time" not in text  # "lie on your back" to a person lying down
     assert ("The picture was given a quarter turn" in text) == bool(given)
+
+
+def test_a_hold_stopped_by_a_form_cue_says_so_while_the_cue_is_shown():
+    hold = TWISTS["away"]
+    segments = [(knees_up, 2), (hold, 2), (shoulder_lifted(hold, 30), 3), (hold, 2), (knees_up, 2)]
+    session = ExerciseSession(load_spec("spine_twist"))
+    states = [state for _, _, state in each_frame(session, segments)]
+    stopped = [s for s in states if s.hold and s.hold.stopped]
+    assert stopped and all(s.cue and s.cue.id == "shoulders_down" for s in stopped)
+    assert len({s.hold.elapsed_s for s in stopped}) == 1  # its clock does not move
