@@ -111,7 +111,7 @@ class Speaker:
     repeat_s: float = 8.0
     muted: bool = False
     spoken: list[tuple[float, str]] = field(default_factory=list)
-    _pending: tuple[int, str, str, float | None] | None = None
+    _pending: tuple[int, str, str, float | None, float] | None = None  # ..., said by when
     _last_said: dict[str, float] = field(default_factory=dict)
     _quiet_until: float = 0.0
     _speaking: str | None = None  # the key of the last utterance begun
@@ -123,9 +123,11 @@ class Speaker:
         key: str | None = None,
         now: float | None = None,
         cooldown_s: float | None = None,
+        within_s: float = math.inf,
     ) -> None:
         """Ask to say ``text`` (priority 0 = most urgent). Keeps one pending message: the
-        most urgent, the newest among equals."""
+        most urgent, the newest among equals; one not begun within ``within_s`` (a
+        countdown number the voice was too busy for) is dropped."""
         now = time.monotonic() if now is None else now
         key = key or text
         text = for_speech(text)
@@ -133,8 +135,10 @@ class Speaker:
             return
         if now - self._last_said.get(key, -math.inf) < self.repeat_s:
             return
+        if self._pending is not None and now > self._pending[4]:
+            self._pending = None
         if self._pending is None or priority <= self._pending[0]:
-            self._pending = (priority, text, key, cooldown_s)
+            self._pending = (priority, text, key, cooldown_s, now + within_s)
 
     def cancel(self, prefix: str) -> None:
         """Drop what is pending, and cut short what is being said, whose key begins with
@@ -153,9 +157,12 @@ class Speaker:
         now = time.monotonic() if now is None else now
         if self._pending is None or self.muted or self.backend is None:
             return
+        if now > self._pending[4]:
+            self._pending = None  # too late to be worth saying
+            return
         if self.backend.busy() or now < self._quiet_until:
             return
-        _, text, key, cooldown = self._pending
+        _, text, key, cooldown, _ = self._pending
         self._pending = None
         self.backend.speak(text)
         self.spoken.append((now, text))
@@ -167,6 +174,10 @@ class Speaker:
         self.muted = not self.muted
         self._pending = None
         return self.muted
+
+
+# A countdown number not begun this soon after it was due is dropped.
+COUNT_STALE_S = 1.0
 
 
 class Coach:
@@ -189,7 +200,7 @@ class Coach:
             elif ev.kind in ("hold_short", "same_side"):
                 sp.say(ev.message, 2, ev.kind, now)
             elif ev.kind == "hold_started":
-                sp.say("Hold", 3, "hold", now)
+                sp.say("Hold", 2, "hold", now)  # before the countdown's first number
             elif ev.kind == "rep_completed":
                 sp.say(ev.message, 4, f"rep{ev.message}", now)
             elif ev.kind == "rep_partial":
@@ -212,7 +223,14 @@ class Coach:
             ):
                 word = f"{left} seconds left" if left >= 10 else str(left)
                 # the last numbers one a second, as they are counted down
-                sp.say(word, 3, f"count:{left}", now, cooldown_s=0.0 if left <= 5 else None)
+                sp.say(
+                    word,
+                    3,
+                    f"count:{left}",
+                    now,
+                    cooldown_s=0.0 if left <= 5 else None,
+                    within_s=COUNT_STALE_S,  # "60 seconds left" said at 57 misleads
+                )
             self._last_second = left
         sp.tick(now)
 

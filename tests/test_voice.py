@@ -1,5 +1,6 @@
 """Voice policy: one utterance at a time, cooldown, no repeats, urgent first, mute."""
 
+import math
 import stat
 
 import pytest
@@ -28,19 +29,22 @@ class FakeVoice:
 
 
 def run(script, **kw):
-    """script: (time, text, priority[, cooldown_s]) requests, or (time, "cancel", prefix);
-    the speaker ticks every 0.1 s for 10 s. Keys are the texts up to a colon."""
+    """script: (time, text, priority[, cooldown_s[, within_s]]) requests, or (time,
+    "cancel", prefix); the speaker ticks every 0.1 s for 10 s. Keys are the texts up to a
+    colon."""
     voice = FakeVoice()
     sp = Speaker(voice, **kw)
     for step in range(100):
         t = round(step / 10, 1)
         voice.now = t
-        for when, text, prio, *cooldown in script:
+        for when, text, prio, *more in script:
             if abs(when - t) < 1e-9 and text == "cancel":
                 sp.cancel(prio)
             elif abs(when - t) < 1e-9:
                 key = text.split(":")[0]
-                sp.say(text, prio, key, now=t, cooldown_s=cooldown[0] if cooldown else None)
+                cooldown = more[0] if more else None
+                within = more[1] if len(more) > 1 else math.inf
+                sp.say(text, prio, key, now=t, cooldown_s=cooldown, within_s=within)
         sp.tick(now=t)
     return voice.said
 
@@ -95,6 +99,16 @@ def run(script, **kw):
                 "setup: Lie on your back with your knees bent [cut short]",
                 "Ready. Start when you like.",
             ],
+        ),
+        (
+            "a countdown number the voice is too busy for is dropped, not said late",
+            [(0.0, "Released at 5.7 seconds of 60", 2), (0.5, "60 seconds left", 3, None, 1.0)],
+            ["Released at 5.7 seconds of 60"],
+        ),
+        (
+            "... and one the voice gets to in time is said",
+            [(0.0, "Hold", 2, 0.0), (0.2, "60 seconds left", 3, None, 1.0)],
+            ["Hold", "60 seconds left"],
         ),
         (
             "pending setup advice is dropped",
