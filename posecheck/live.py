@@ -144,7 +144,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     p.add_argument("--headless", action="store_true", help="no window (tests, benchmarks)")
     p.add_argument("--fullscreen", action="store_true", help="start in full screen (key w toggles)")
-    p.add_argument("--rest-s", type=float, default=20.0, help="rest between routine exercises")
+    p.add_argument(
+        "--rest-s", type=float, default=20.0, help="seconds of rest between routine exercises"
+    )
     p.add_argument(
         "--text-scale", type=float, default=1.4, help="overlay text size (1.4 reads from 2-3 m)"
     )
