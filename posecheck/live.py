@@ -215,6 +215,11 @@ def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndar
     return img
 
 
+def _window_closed() -> bool:
+    """Whether the person closed the window (its close button, alt+F4)."""
+    return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1
+
+
 def _end_screen(
     why: str, reports: list[dict], picture: np.ndarray | None, style: OverlayStyle
 ) -> None:
@@ -231,9 +236,7 @@ def _end_screen(
     until = time.monotonic() + END_SCREEN_S
     while time.monotonic() < until:
         cv2.imshow(WINDOW, shown)
-        if cv2.waitKey(100) & 0xFF != 255:
-            break
-        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+        if cv2.waitKey(100) & 0xFF != 255 or _window_closed():
             break
 
 
@@ -408,8 +411,8 @@ def run_live(args: argparse.Namespace) -> int:
                         shown = _enlarged(_key_help(shown, speaker.muted, mirror))
                         cv2.imshow(WINDOW, shown)
                         key = cv2.waitKey(1) & 0xFF
-                        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
-                            key = ord("q")  # the window was closed: as quitting
+                        if _window_closed():
+                            key = ord("q")  # as quitting
                     else:
                         key = 255
                 stats.latencies_ms.append((time.monotonic() - frame.captured_at) * 1000.0)

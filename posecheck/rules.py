@@ -103,6 +103,12 @@ def _evaluate(m, pose, side, vis, mask, torso) -> float:
 _SIDE_READING = {"mean": lambda v: sum(v) / len(v), "min": min, "max": max}
 
 
+def value_keys(m: Measure) -> tuple[str, ...]:
+    """Where a measure's values are kept in ``MeasureValues.values``: "left.<name>" and
+    "right.<name>" for one measured on each side, else "<name>"."""
+    return tuple(f"{side}.{m.name}" for side in SIDES) if m.per_side else (m.name,)
+
+
 class MeasureValues:
     """All of a spec's measures on one pose, with the working side for lookups.
 
@@ -122,8 +128,8 @@ class MeasureValues:
                     self.values[f"{side}.{m.name}"] = evaluate(m, pose, side, vis, mask, torso)
                 if m.sides != "each" and not m.from_hold:  # from_hold: after its baseline
                     both = self.both_sides(m)
-                    for side in SIDES:
-                        self.values[f"{side}.{m.name}"] = both
+                    for k in value_keys(m):
+                        self.values[k] = both
             else:
                 self.values[m.name] = evaluate(m, pose, None, vis, mask, torso)
         self.spec = spec
@@ -132,7 +138,7 @@ class MeasureValues:
 
     def both_sides(self, m: Measure) -> float:
         """The two sides of ``m`` read together (``sides``: mean, min or max of the known)."""
-        known = [self.values[f"{s}.{m.name}"] for s in SIDES]
+        known = [self.values[k] for k in value_keys(m)]
         known = [v for v in known if v == v]
         return _SIDE_READING[m.sides](known) if known else NAN
 

@@ -29,8 +29,8 @@ from posecheck.counting import (
 )
 from posecheck.frame import PoseFrame
 from posecheck.landmarks import BODY_PARTS, SIDES, limb_of, other_side, sided
-from posecheck.rules import MeasureValues, Visibility, required_landmarks
-from posecheck.spec import ExerciseSpec, Measure
+from posecheck.rules import MeasureValues, Visibility, required_landmarks, value_keys
+from posecheck.spec import ExerciseSpec
 
 
 class Stage(Enum):
@@ -176,10 +176,6 @@ _UNCOUNTED_REPS = {
     "under_way": ("", "started before a rest was seen (reps count from rest)"),
 }
 
-# The hold's settle measure among a from_hold baseline's values: while it has left its
-# settled value by more than the hold's ``settle.within``, drifts are not judged.
-_SETTLE = "(settle)"
-
 # Said once the setup check passes; taken down once a rep or a hold is under way.
 READY_TEXT = "Ready: go ahead"
 
@@ -207,9 +203,10 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
-def _value_keys(m: Measure) -> tuple[str, ...]:
-    """Where a measure's values are kept in ``MeasureValues.values``: one per side, or one."""
-    return tuple(f"{s}.{m.name}" for s in SIDES) if m.per_side else (m.name,)
+def _median_known(values: list[float]) -> float:
+    """The median of the known (not NaN) values; NaN for none."""
+    known = [v for v in values if v == v]
+    return float(np.median(known)) if known else float("nan")
 
 
 def _breaks_settled_run(run: list[float], t: float) -> bool:
@@ -267,8 +264,10 @@ class ExerciseSession:
         self._baseline: float | None = None
         self._last_out_t: float | None = None  # last frame out of the reps' required position
         self._hold_base_for: float | None = None  # the hold whose from_hold baseline is kept
-        self._hold_base_rows: list[tuple[dict[str, float], float]] = []
-        self._hold_base: tuple[dict[str, float], float] | None = None
+        # from_hold: (raw values, body axis, settle measure) over hold_base_s, and from them
+        # (the baseline values, its body axis, its settle measure's value)
+        self._hold_base_rows: list[tuple[dict[str, float], float, float | None]] = []
+        self._hold_base: tuple[dict[str, float], float, float] | None = None
         self._near_votes: deque[tuple[float, str]] = deque()
         self._near: str | None = None
         self._near_left = 0  # votes for "left" in _near_votes
@@ -490,8 +489,9 @@ class ExerciseSession:
         events: list[SessionEvent] = []
         view = self._view(pose, t)
         self._current_view = view
-        if self.stage is Stage.SETUP and self.spec is not self.base_spec.for_view(view):
-            self.spec = self.base_spec.for_view(view)  # filmed from another view
+        seen_from = self.base_spec.for_view(view)
+        if self.stage is Stage.SETUP and self.spec is not seen_from:
+            self.spec = seen_from  # filmed from another view
             self._ready_for_spec()
             # the sides read so far went by the other view's settings: not to be trusted
             self.held_before_start = [(a, b, Counter()) for a, b, _ in self.held_before_start]
@@ -563,9 +563,7 @@ class ExerciseSession:
                 spans[-1][2][side] += 1
             if setup_ok and in_start and t - self._start_since >= spec.start.hold_s:
                 self._start_ref = {
-                    k: float(np.nanmedian([d[k] for d in self._start_samples]))
-                    if any(d[k] == d[k] for d in self._start_samples)
-                    else float("nan")
+                    k: _median_known([d[k] for d in self._start_samples])
                     for k in (self._start_samples[-1] if self._start_samples else {})
                 }
                 self._set_anchor_places()
@@ -739,22 +737,24 @@ class ExerciseSession:
                 continue
             i = 1 if m.space == "world" else 0
             ratio = values.torso[i] / ref.get(("torso_px", "torso_m")[i], float("nan"))
-            for k in _value_keys(m):
+            for k in value_keys(m):
                 values.values[k] *= ratio
 
     def _from_hold(self, values: MeasureValues, pose: PoseFrame, t: float) -> None:
         """``from_hold`` measures relative to their value once the hold under way had
-        settled (``hold_base_s``); unknown outside a hold and until then."""
-        keys = [k for m in self.spec.measures.values() if m.from_hold for k in _value_keys(m)]
-        if not keys:
+        settled (``hold_base_s``); unknown outside a hold and until then, while the hold's
+        settle measure has left its band (coming out of it), and when the body reads turned
+        round since."""
+        measures = [m for m in self.spec.measures.values() if m.from_hold]
+        if not measures:
             return
+        keys = [k for m in measures for k in value_keys(m)]
         start = self.hold_timer.started_s if self.hold_timer is not None else None
         if start != self._hold_base_for:  # another hold (or none): learn its baseline anew
             self._hold_base_for, self._hold_base_rows, self._hold_base = start, [], None
         hold = self.spec.hold
         raw = {k: values.values[k] for k in keys}
-        if hold.settle_measure and hold.settle_within:
-            raw[_SETTLE] = values.get(hold.settle_measure)
+        settle = values.get(hold.settle_measure) if hold.settle_within else None
         for k in keys:
             values.values[k] = float("nan")
         if start is None or not pose.present:
@@ -762,28 +762,30 @@ class ExerciseSession:
         since, (a, b) = t - start, self.settings.hold_base_s
         if since < b:
             if since >= a:
-                self._hold_base_rows.append((raw, g.body_axis_deg(pose)))
+                self._hold_base_rows.append((raw, g.body_axis_deg(pose), settle))
             return
         if self._hold_base is None:
-            if not self._hold_base_rows:
-                return
             rows = self._hold_base_rows
-            known = {k: [r[k] for r, _ in rows if r[k] == r[k]] for k in raw}
-            base = {k: float(np.median(v)) if v else float("nan") for k, v in known.items()}
-            self._hold_base = (base, g.mean_angle_deg([a for _, a in rows]))
-        base, axis = self._hold_base
+            if not rows:
+                return
+            self._hold_base = (
+                {k: _median_known([r[k] for r, _, _ in rows]) for k in keys},
+                g.mean_angle_deg([axis for _, axis, _ in rows]),
+                _median_known([s for _, _, s in rows if s is not None]),
+            )
+        base, axis, settled = self._hold_base
         turned = abs((g.body_axis_deg(pose) - axis + 180.0) % 360.0 - 180.0)
         if turned > self.settings.hold_base_turn_deg:
             return  # the body read the other way round: not to be trusted
-        if _SETTLE in raw and not abs(raw[_SETTLE] - base[_SETTLE]) <= hold.settle_within:
+        if settle is not None and not abs(settle - settled) <= hold.settle_within:
             return  # the held position itself is on the move (coming out of it)
         for k in keys:
             values.values[k] = raw[k] - base[k]
-        for m in self.spec.measures.values():  # each side's drift, then both read together
-            if m.from_hold and m.per_side and m.sides != "each":
+        for m in measures:  # each side's drift, then both read together
+            if m.per_side and m.sides != "each":
                 both = values.both_sides(m)
-                for side in SIDES:
-                    values.values[f"{side}.{m.name}"] = both
+                for k in value_keys(m):
+                    values.values[k] = both
 
     def _peak(self, key: str, t: float, raw: float, start: float, rising: bool = True) -> float:
         """The highest value held for PEAK_HELD_S in a row since the start (a median over
