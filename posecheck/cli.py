@@ -58,7 +58,7 @@ def clock_time(text: str, option: str = "time") -> float:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from posecheck.report import SAFETY, VIDEO_SUFFIXES, names_folder, output_path
+    from posecheck.report import SAFETY, VIDEO_SUFFIXES, beside, names_folder, output_path
     from posecheck.source import quarter_turn
     from posecheck.spec import load_spec
 
@@ -86,7 +86,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 not_over=args.video,  # nor another video of the list, read after it
             )
         report = output_path(
-            args.report, f"{stem}_report.json", option="--report", not_over=args.video
+            args.report or beside(out, args.out),
+            f"{stem}_report.json",
+            option="--report",
+            not_over=args.video,
         )
         plans.append((video, out, report))
     written = [p.absolute() for _, out, report in plans for p in (out, report) if p]
@@ -240,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--report",
         "-r",
-        help="JSON report or a folder for it (default: NAME_report.json in the current folder)",
+        help="JSON report or a folder for it (default: NAME_report.json beside the annotated "
+        "video when --out is given, else in the current folder)",
     )
     a.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
     a.add_argument(

@@ -28,6 +28,7 @@ from posecheck.report import (
     IMAGE_SUFFIXES,
     SAFETY,
     VIDEO_SUFFIXES,
+    beside,
     build_report,
     count_line,
     format_summary,
@@ -138,7 +139,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--report",
         "-r",
-        help="the session report (JSON) or a folder for it (default: live_report_TIME.json)",
+        help="the session report (JSON) or a folder for it (default: live_report_TIME.json, "
+        "beside the --record video when that is given)",
     )
     p.add_argument("--record", help="also write the annotated video here (.mp4, or a folder)")
     p.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task (default: built in)")
@@ -298,9 +300,6 @@ def run_live(args: argparse.Namespace) -> int:
         raise ValueError(f"cannot open a window: {no_window}; use --headless")
     stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
     played = [args.camera] if camera_index(args.camera) is None else []  # a file as a camera
-    report_path = output_path(
-        args.report, f"live_report_{stamp}.json", option="--report", not_over=played
-    )
     record = snapshot = None
     if args.record:
         record = output_path(
@@ -310,6 +309,12 @@ def run_live(args: argparse.Namespace) -> int:
             suffixes=VIDEO_SUFFIXES,
             not_over=played,
         )
+    report_path = output_path(
+        args.report or beside(record, args.record),
+        f"live_report_{stamp}.json",
+        option="--report",
+        not_over=played,
+    )
     if args.snapshot:
         snapshot = output_path(
             args.snapshot, f"live_{stamp}.png", option="--snapshot", suffixes=IMAGE_SUFFIXES

@@ -30,6 +30,12 @@ def names_folder(given: str | None) -> bool:
         return False
 
 
+def beside(placed: Path | None, given: str | None) -> str | None:
+    """The folder of an output whose place the user gave (``given``), for another output
+    whose place they did not: the report goes with the annotated video they asked for."""
+    return f"{placed.parent}{os.sep}" if placed is not None and given else None
+
+
 def output_path(
     given: str | None,
     default_name: str,

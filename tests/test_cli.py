@@ -331,6 +331,24 @@ def test_outputs_go_into_a_folder_given_for_them(tmp_path, blank_video, capsys):
     assert report["annotated_video"] == str(tmp_path / "videos" / "blank_bridge_annotated.mp4")
 
 
+@pytest.mark.parametrize(
+    "out, written",
+    [
+        ("videos/", {"videos/blank_bridge_annotated.mp4", "videos/blank_bridge_report.json"}),
+        ("videos", {"videos/blank_bridge_annotated.mp4", "videos/blank_bridge_report.json"}),
+        ("videos/monday.mp4", {"videos/monday.mp4", "videos/blank_bridge_report.json"}),
+    ],
+)
+def test_the_report_goes_with_the_annotated_video_when_only_that_is_placed(
+    tmp_path, blank_video, monkeypatch, out, written
+):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["analyze", str(blank_video), "-e", "bridge", "-q", "--out", out]) == 0
+    assert {str(p.relative_to(work)) for p in work.rglob("*") if p.is_file()} == written
+
+
 class NobodyEstimator:
     """Stands in for the pose estimator: nobody in any frame. Counts the frames it reads;
     ``at_frame_5`` is called as the 5th is read (the user stopping the run)."""
