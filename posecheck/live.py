@@ -22,7 +22,7 @@ import numpy as np
 
 from posecheck.analyze import VideoSink
 from posecheck.capture import flip, open_live_source
-from posecheck.overlay import FONT, OverlayStyle, _panel, _text, _text_size, _unit, annotate
+from posecheck.overlay import OverlayStyle, annotate, key_strip, text_screen
 from posecheck.pose import PoseEstimator
 from posecheck.report import (
     IMAGE_SUFFIXES,
@@ -195,28 +195,6 @@ class Exercise:
         self.frames = 0
 
 
-def _banner(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndarray:
-    """A centred text screen (pause, rest between exercises, the end); many lines (a
-    routine's eight results) are made smaller to fit the height."""
-    img = image.copy()
-    h, w = img.shape[:2]
-    u = _unit(img) * style.text_scale
-    u *= min(1.0, 0.9 * h / (len(lines) * 60 * u + 40 * u))  # a line takes about 60u
-    _panel(img, 0, 0, w, h, (20, 20, 20), 0.6)
-    y = h / 2 - len(lines) * 30 * u
-    for i, line in enumerate(lines):
-        size = (1.4 if i == 0 else 0.9) * u
-        thick = max(2, int(2.5 * u))
-        tw, th, _ = _text_size(line, size, thick)
-        if tw > 0.94 * w:  # a long line is made smaller to fit
-            size *= 0.94 * w / tw
-            thick = max(1, int(thick * 0.94 * w / tw))
-            tw, th, _ = _text_size(line, size, thick)
-        _text(img, line, ((w - tw) / 2, y + th), size, (255, 255, 255), thick)
-        y += th + 28 * u
-    return img
-
-
 def _window_closed() -> bool:
     """Whether the person closed the window (its close button, alt+F4)."""
     return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1
@@ -234,7 +212,7 @@ def _end_screen(
     for r in reports:
         reset = " (before a reset)" if r.get("ended_by_reset") else ""
         lines.append(f"{r['exercise_name']}{reset}: {count_line(r)}")
-    shown = _enlarged(_banner(picture, [*lines, "Press any key to close"], style))
+    shown = _enlarged(text_screen(picture, [*lines, "Press any key to close"], style))
     until = time.monotonic() + END_SCREEN_S
     while time.monotonic() < until:
         cv2.imshow(WINDOW, shown)
@@ -244,29 +222,8 @@ def _end_screen(
 
 def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
     """The keys, on a strip of their own under the picture (nothing of it is covered)."""
-    h, w = image.shape[:2]
-    u = _unit(image)
     keys = KEYS.split("  ") + (["[muted]"] if muted else []) + (["[mirrored]"] if mirrored else [])
-    size = max(0.5 * u, KEYS_MIN_SIZE)
-    room = w - 20 * u
-    lines = [""]  # as many lines as the keys need at a readable size
-    for key in keys:
-        joined = f"{lines[-1]}  {key}" if lines[-1] else key
-        if lines[-1] and _text_size(joined, size, 1)[0] > room:
-            lines.append(key)
-        else:
-            lines[-1] = joined
-    widest = max(_text_size(line, size, 1)[0] for line in lines)
-    size *= min(1.0, room / widest)  # a single key wider than the picture
-    _, th, base = _text_size("[" + lines[0], size, 1)
-    gap = max(5 * u, 3)
-    step = th + base + gap  # descenders clear of the next line
-    strip = np.full((int(step * len(lines) + gap), w, 3), 30, np.uint8)
-    for i, line in enumerate(lines):
-        tw = _text_size(line, size, 1)[0]
-        org = (int((w - tw) / 2), int(gap + th + step * i))
-        cv2.putText(strip, line, org, FONT, size, (230, 230, 230), 1, cv2.LINE_AA)
-    return np.vstack([image, strip])
+    return key_strip(image, keys, KEYS_MIN_SIZE)
 
 
 def session_report(reports: list[dict], routine: bool, live: dict) -> dict:
@@ -385,7 +342,7 @@ def run_live(args: argparse.Namespace) -> int:
                     if rest_until is not None:
                         view = flip(frame.image) if mirror else frame.image
                         left = int(np.ceil(rest_until - now))
-                        shown = _banner(
+                        shown = text_screen(
                             view,
                             [
                                 "Rest",
@@ -398,7 +355,7 @@ def run_live(args: argparse.Namespace) -> int:
                             rest_until = None
                     elif paused:
                         view = flip(frame.image) if mirror else frame.image
-                        shown = _banner(view, ["Paused", "press space to go on"], style)
+                        shown = text_screen(view, ["Paused", "press space to go on"], style)
                     else:
                         raw = estimator.detect(frame.image, frame.timestamp_s)
                         state = ex.session.update(ex.smoother.update(raw))

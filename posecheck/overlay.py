@@ -353,3 +353,54 @@ def annotate(
     panels = draw_status(img, state, spec, style) + draw_cue(img, state, style)
     draw_measures(img, state, spec, style, panels)
     return img
+
+
+def text_screen(image: np.ndarray, lines: list[str], style: OverlayStyle) -> np.ndarray:
+    """The picture dimmed under centred lines of text (live's pause, rest between
+    exercises, the end); many lines (a routine's eight results) are made smaller to fit
+    the height. The first line is the title."""
+    img = image.copy()
+    h, w = img.shape[:2]
+    u = _unit(img) * style.text_scale
+    u *= min(1.0, 0.9 * h / (len(lines) * 60 * u + 40 * u))  # a line takes about 60u
+    _panel(img, 0, 0, w, h, (20, 20, 20), 0.6)
+    y = h / 2 - len(lines) * 30 * u
+    for i, line in enumerate(lines):
+        size = (1.4 if i == 0 else 0.9) * u
+        thick = max(2, int(2.5 * u))
+        tw, th, _ = _text_size(line, size, thick)
+        if tw > 0.94 * w:  # a long line is made smaller to fit
+            size *= 0.94 * w / tw
+            thick = max(1, int(thick * 0.94 * w / tw))
+            tw, th, _ = _text_size(line, size, thick)
+        _text(img, line, ((w - tw) / 2, y + th), size, (255, 255, 255), thick)
+        y += th + 28 * u
+    return img
+
+
+def key_strip(image: np.ndarray, keys: list[str], min_size: float) -> np.ndarray:
+    """The picture with ``keys`` (a list of "key what" texts) on a strip of their own under
+    it, nothing of the picture covered: as many lines as they need at a readable size
+    (``min_size``, an OpenCV font scale, at the least)."""
+    h, w = image.shape[:2]
+    u = _unit(image)
+    size = max(0.5 * u, min_size)
+    room = w - 20 * u
+    lines = [""]  # as many lines as the keys need at a readable size
+    for key in keys:
+        joined = f"{lines[-1]}  {key}" if lines[-1] else key
+        if lines[-1] and _text_size(joined, size, 1)[0] > room:
+            lines.append(key)
+        else:
+            lines[-1] = joined
+    widest = max(_text_size(line, size, 1)[0] for line in lines)
+    size *= min(1.0, room / widest)  # a single key wider than the picture
+    _, th, base = _text_size("[" + lines[0], size, 1)
+    gap = max(5 * u, 3)
+    step = th + base + gap  # descenders clear of the next line
+    strip = np.full((int(step * len(lines) + gap), w, 3), 30, np.uint8)
+    for i, line in enumerate(lines):
+        tw = _text_size(line, size, 1)[0]
+        org = (int((w - tw) / 2), int(gap + th + step * i))
+        cv2.putText(strip, line, org, FONT, size, (230, 230, 230), 1, cv2.LINE_AA)
+    return np.vstack([image, strip])

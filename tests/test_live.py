@@ -381,12 +381,13 @@ def test_the_key_strip_stays_readable(width, lines):
 def test_the_end_screen_fits_the_picture(results):
     import numpy as np
 
-    from posecheck.live import _banner
-    from posecheck.overlay import OverlayStyle
+    from posecheck.overlay import OverlayStyle, text_screen
 
     lines = ["Routine complete: well done"]
     lines += ["Knee to chest: Holds: left 3, right 3 (6 reached the 30 s target)"] * results
-    out = _banner(np.zeros((480, 640, 3), np.uint8), [*lines, "Press any key"], OverlayStyle(1.4))
+    out = text_screen(
+        np.zeros((480, 640, 3), np.uint8), [*lines, "Press any key"], OverlayStyle(1.4)
+    )
     rows = np.flatnonzero((out > 200).any(axis=(1, 2)))  # rows with text in them
     cols = np.flatnonzero((out > 200).any(axis=(0, 2)))
     assert rows.min() > 0 and rows.max() < 479 and cols.min() > 0 and cols.max() < 639
