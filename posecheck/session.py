@@ -98,7 +98,7 @@ class SessionEvent:
 
     kind: str  # setup_passed | rep_completed | rep_partial | hold_started | hold_ended |
     #             target_met | max_reached | hold_short | switch_side | same_side |
-    #             cue_on | done
+    #             other_side (a hold begun on the side not asked for) | cue_on | done
     t_s: float
     side: str | None = None
     message: str = ""
@@ -253,7 +253,10 @@ class ExerciseSession:
         self._message: tuple[str, float] | None = None
         self._flash_cue: tuple[ActiveCue, float] | None = None
         self._last_seen_s: float | None = None
-        self._switch_to: str | None = None
+        self._switch_to: str | None = None  # the side the ring says is next
+        # ... when told to switch (or stay) after a set: one begun on the other side is
+        # pointed out ("other_side"). After a short hold, either side may come next.
+        self._side_due: str | None = None
         self._all_done = False  # every side's sets met (said once)
         self._hold_shown = False  # the running hold has been announced (hold_shown_after_s)
         self._form_stopped = False  # a form cue stops the hold's clock (pauses_hold)
@@ -946,8 +949,14 @@ class ExerciseSession:
             and self._settled_for(shown_after, t)
         ):
             self._hold_shown = True  # in the position long enough, and still: a hold
-            events.append(SessionEvent("hold_started", t, self._hold_side, "Hold"))
-            self._switch_to = None
+            side, due = self._hold_side, self._side_due
+            events.append(SessionEvent("hold_started", t, side, "Hold"))
+            self._switch_to = self._side_due = None
+            if side and due and side != due:  # timed all the same: maybe meant, maybe not
+                word = self._side_word()
+                text = f"That is your {side} {word}: your {due} {word} is next"
+                events.append(SessionEvent("other_side", t, side, text))
+                self._set_message(text, t)
         return "holding" if timer.state.value != "out" else "out"
 
     def _settled_for(self, seconds: float, t: float) -> bool:
@@ -1104,6 +1113,11 @@ class ExerciseSession:
         trimmed = (start - hold.start_s) + (hold.end_s - end)
         return Hold(start, end, max(0.0, hold.held_s - trimmed))
 
+    def _side_word(self) -> str:
+        """What a side is called in messages: a leg, or a side (the twist)."""
+        spec = self.spec
+        return "leg" if "leg" in (spec.summary + spec.name).lower() else "side"
+
     def _after_hold(self, side: str | None, hold: Hold, met: bool, t: float, events: list) -> None:
         """What to do next: all done; the same again (released short of the target); or
         switch sides."""
@@ -1111,11 +1125,11 @@ class ExerciseSession:
         target = spec.targets.hold_s
         sets = spec.targets.sets or 1
         done = self.sets_done()
-        word = "leg" if "leg" in (spec.summary + spec.name).lower() else "side"
+        word = self._side_word()
         sides = SIDES if spec.has_sides else ("total",)
         if all(done[s] >= sets for s in sides):
             if not self._all_done:
-                self._all_done, self._switch_to = True, None
+                self._all_done, self._switch_to, self._side_due = True, None, None
                 if spec.targets.sets:
                     text = "All sets done: well done"
                 else:
@@ -1142,11 +1156,11 @@ class ExerciseSession:
             return
         switch = spec.sides.switch if spec.has_sides else None
         if switch == "after_each_hold" and other and done[other] >= sets:  # the other is done
-            self._switch_to = side
+            self._switch_to = self._side_due = side
             events.append(SessionEvent("same_side", t, side, f"Again with your {side} {word}"))
             self._set_message(f"Again with your {side} {word}: the {other} is done", t)
         elif switch == "after_each_hold" or (switch == "after_sets" and done[side] >= sets):
-            self._switch_to = other
+            self._switch_to = self._side_due = other
             events.append(SessionEvent("switch_side", t, other, f"Switch {word}s"))
             self._set_message(f"Switch {word}s: now your {other}", t)
 

@@ -197,7 +197,7 @@ class Coach:
                 sp.say(ev.message or "Switch sides", 0, "switch", now)
             elif ev.kind in ("target_met", "max_reached"):
                 sp.say(ev.message, 0, ev.kind, now)
-            elif ev.kind in ("hold_short", "same_side"):
+            elif ev.kind in ("hold_short", "same_side", "other_side"):
                 sp.say(ev.message, 2, ev.kind, now)
             elif ev.kind == "hold_started":
                 sp.say("Hold", 2, "hold", now)  # before the countdown's first number

@@ -1069,6 +1069,35 @@ def test_the_panel_counts_match_the_report(name, holds, at_s, sets, short):
     assert (state.sets_done["left"], state.short_holds) == (sets, short), name
 
 
+@pytest.mark.parametrize(
+    "name, holds, told",
+    [
+        ("the leg asked for", [("left", 4), ("right", 4)], []),
+        ("the same leg after 'switch legs'", [("left", 4), ("left", 4)], ["left"]),
+        (
+            "the other leg after a short hold: either may come next",
+            [("left", 1.8), ("right", 4)],
+            [],
+        ),
+        (
+            "the leg done after 'again with your right'",
+            [("left", 4), ("left", 4), ("left", 4)],
+            ["left", "left"],
+        ),
+        ("either leg may go first", [("right", 4)], []),
+    ],
+)
+def test_a_hold_on_the_leg_not_asked_for_is_timed_and_pointed_out(name, holds, told):
+    session = ExerciseSession(knee_to_chest_short())
+    events = [ev for _, _, st in each_frame(session, _hugs(*holds)) for ev in st.events]
+    other = [ev for ev in events if ev.kind == "other_side"]
+    assert [ev.side for ev in other] == told, name
+    for ev in other:
+        due = "right" if ev.side == "left" else "left"
+        assert ev.message == f"That is your {ev.side} leg: your {due} leg is next"
+    assert len(session.summary()["holds"]) == len(holds)  # timed all the same
+
+
 RELEASE_CASES = [
     # name, segments, is "pull your knee closer" said
     ("knee not drawn in far enough", [(lying, 1), (hug("left", hip_deg=95), 3), (lying, 1)], True),
