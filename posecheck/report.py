@@ -285,6 +285,12 @@ def count_line(report: dict) -> str:
     return line
 
 
+def _what_ended(report: dict) -> str:
+    """What ended while a hold was under way: the video, the part of it analysed, or a
+    live session."""
+    return "session" if report.get("live") else "part" if report.get("part_s") else "video"
+
+
 def format_summary(report: dict) -> str:
     """A readable summary of a report, for the terminal."""
     lines = []
@@ -350,6 +356,16 @@ def format_summary(report: dict) -> str:
             timed.append(
                 (p["start_s"], f"{what} {_t(p['start_s'])}-{_t(p['end_s'])} s: {p['reason']}")
             )
+        for h in report["holds"]:  # a rep's top: one still up at the end is not a rep yet
+            if h.get("held_at_end"):
+                timed.append(
+                    (
+                        h["start_s"],
+                        f"up {_t(h['start_s'])}-{_t(h['end_s'])} s ({h['duration_s']:.1f} s at "
+                        f"the top) when the {_what_ended(report)} ended: not counted, as a rep "
+                        "counts once you are back down",
+                    )
+                )
         lines.extend(f"    {text}" for _, text in sorted(timed, key=lambda x: x[0]))
     else:
         for h in report["holds"]:
@@ -359,10 +375,7 @@ def format_summary(report: dict) -> str:
                 target = f" of {h['target_s']:.0f} s target" + (" - met" if h["met"] else "")
             cut = ""
             if h.get("held_at_end"):
-                what = (
-                    "session" if report.get("live") else "part" if report.get("part_s") else "video"
-                )
-                cut = f", still held when the {what} ended"
+                cut = f", still held when the {_what_ended(report)} ended"
             lines.append(
                 f"    {side}{_t(h['start_s'])}-{_t(h['end_s'])} s, held {h['duration_s']:.1f} s"
                 f"{target}{cut}"

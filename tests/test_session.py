@@ -1261,8 +1261,11 @@ def test_a_hold_cut_by_the_end_of_the_video_says_so(name, exercise, segments, he
         session, video="x.mp4", partial=False, duration_s=session.last_t, video_fps=30.0,
         frame_size=(640, 480), frames=session.frames, model="fake", elapsed_s=1.0,
     )  # fmt: skip
-    said = "still held when the video ended" in format_summary(report)
+    text = format_summary(report)
+    said = "still held when the video ended" in text
     assert said == (held_at_end[-1] and report["count_kind"] == "hold")
+    up = "when the video ended: not counted, as a rep counts once you are back down" in text
+    assert up == (held_at_end[-1] and report["count_kind"] == "reps")
 
 
 def _frames(segments):
