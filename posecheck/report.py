@@ -373,6 +373,9 @@ def format_summary(report: dict) -> str:
             target = ""
             if h["target_s"]:
                 target = f" of {h['target_s']:.0f} s target" + (" - met" if h["met"] else "")
+            longest = report["targets"].get("hold_max_s")
+            if longest and h["duration_s"] >= longest + 1.0:  # "release now" was said
+                target += f", longer than the {h['target_s']:.0f}-{longest:.0f} s asked for"
             cut = ""
             if h.get("held_at_end"):
                 cut = f", still held when the {_what_ended(report)} ended"

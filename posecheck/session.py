@@ -1325,10 +1325,10 @@ class ExerciseSession:
                 "text": spec.targets.text,
             },
             "cues": [e.as_dict() for e in sorted(self.cue_events, key=lambda e: e.start_s)],
-            # the exercise's cues that the settings for the camera's view (by_view) leave out
-            "cues_not_checked": [
-                c.message for c in self.base_spec.cues if self.spec.cue(c.id) is None
-            ],
+            # the article's cues that no view can check, and those that the settings for
+            # the camera's view (by_view) leave out
+            "cues_not_checked": list(self.spec.not_checked)
+            + [c.message for c in self.base_spec.cues if self.spec.cue(c.id) is None],
             "setup_messages": [
                 e.as_dict() for e in sorted(self.setup_events, key=lambda e: e.start_s)
             ],

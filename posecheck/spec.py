@@ -401,6 +401,9 @@ class ExerciseSpec:
     # body so that the camera's view reads differently, e.g. the hips roll in a twist).
     view_checked: str = "throughout"
     show: tuple[str, ...] = ()  # measures drawn in the overlay
+    # The article's cues that the camera cannot judge (from the views the exercise takes):
+    # listed in the report as not checked, so that "no cues" is not read as good form.
+    not_checked: tuple[str, ...] = ()
     resolution: ResolutionSpec | None = None
     # When the pose model hands a leg joint to the other side's label from one frame to
     # the next, the smoother's state goes with it (``smoothing.swapped_legs: follow``);
@@ -761,6 +764,7 @@ def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
             "cues": False,
             "rep_cues": False,
             "show": False,
+            "not_checked": False,
             "resolution": False,
             "smoothing": False,
             "by_view": False,
@@ -772,6 +776,14 @@ def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
     aliases = top.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise SpecError(f"{top.at('aliases')}: expected a list of other names, e.g. [spinal twist]")
+    not_checked = top.get("not_checked", [])
+    if not isinstance(not_checked, list) or not all(
+        isinstance(c, str) and c.strip() for c in not_checked
+    ):
+        raise SpecError(
+            f"{top.at('not_checked')}: expected a list of cue messages, e.g. "
+            "[Keep your elbows close to your body]"
+        )
 
     joints = top.get("joints")
     if not isinstance(joints, list) or not joints:
@@ -1133,6 +1145,7 @@ def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
         cues=tuple(cues),
         rep_cues=tuple(rep_cues),
         show=tuple(show),
+        not_checked=tuple(c.strip() for c in not_checked),
         resolution=resolution,
         follow_swapped_legs=swapped_legs == "follow",
         path=path,

@@ -229,3 +229,75 @@ def supine_from_above(across: float = 0.0, arms_out: bool = True, t: float = 0.0
             pose.world[lm, 0] = (pose.xy[lm, 0] - SIZE[0] / 2) / (SIZE[1] / 1.8)
         pose.world[Landmark[f"{side}_KNEE"], 2] = -0.45 * (1 - abs(across))
     return pose
+
+
+def prone(chest_deg: float = 0.0, hip_lift_px: float = 0.0, t: float = 0.0, **kw) -> PoseFrame:
+    """Lying on the stomach, side view, head to image left, legs straight along the floor:
+    ``chest_deg`` lifts the torso (hip->shoulder) off the floor, pressing up on the hands
+    under the shoulders; ``hip_lift_px`` raises the hips off the floor."""
+    floor = 400.0
+    hip = (380.0, floor - 15 - hip_lift_px)
+    _, shoulder = chain(hip, (170.0, 180.0 - chest_deg))
+    _, ear = chain(shoulder, (55.0, 180.0 - chest_deg + 15.0))
+    knee, ankle = (490.0, floor - 10), (600.0, floor - 8)
+    wrist = (shoulder[0] - 10, floor)
+    points = {
+        "ear": ear,
+        "nose": (ear[0] - 16, ear[1] + 10),  # face to the floor (forward as the chest lifts)
+        "eye": (ear[0] - 12, ear[1] + 2),
+        "shoulder": shoulder,
+        "elbow": ((shoulder[0] + wrist[0]) / 2 + 25, (shoulder[1] + wrist[1]) / 2),
+        "wrist": wrist,
+        "hip": hip,
+        "knee": knee,
+        "ankle": ankle,
+        "heel": (ankle[0] + 5, ankle[1] - 12),
+        "foot_index": (ankle[0] + 25, floor),
+    }
+    return pose_from_points(points, t=t, **kw)
+
+
+def kneeling(
+    thigh_deg: float = 90.0,
+    torso_down_deg: float = -90.0,
+    head_up_px: float = 0.0,
+    arms: str = "forward",
+    t: float = 0.0,
+    **kw,
+) -> PoseFrame:
+    """Kneeling, side view, head to image left, shins flat on the floor behind the knees:
+    ``thigh_deg`` is the thigh's angle to the floor (90 = kneeling up; about 40 = sitting
+    back towards the heels); ``torso_down_deg`` the torso's angle below the horizontal
+    from the hips forwards (-90 = upright; about 10 = folded forward, chest on the thighs,
+    as in child's pose); ``head_up_px`` lifts the head; ``arms`` "forward" (reaching along
+    the floor ahead of the head), "under" (hands under the shoulders) or "back" (along
+    the body, hands by the feet)."""
+    floor = 400.0
+    knee, ankle = (330.0, floor - 8), (460.0, floor - 6)
+    _, hip = chain(knee, (120.0, thigh_deg))
+    _, shoulder = chain(hip, (170.0, 180.0 + torso_down_deg))
+    _, ear = chain(shoulder, (50.0, 180.0 + torso_down_deg))
+    ear = (ear[0], ear[1] - head_up_px)
+    if arms == "forward":
+        wrist = (shoulder[0] - 170, floor - 5)
+        elbow = ((shoulder[0] + wrist[0]) / 2, (shoulder[1] + wrist[1]) / 2)
+    elif arms == "under":
+        wrist = (shoulder[0], floor - 5)
+        elbow = (shoulder[0], (shoulder[1] + wrist[1]) / 2)
+    else:
+        wrist = (ankle[0] - 20, floor - 10)
+        elbow = ((shoulder[0] + wrist[0]) / 2, (shoulder[1] + wrist[1]) / 2 + 10)
+    points = {
+        "ear": ear,
+        "nose": (ear[0] - 14, ear[1] + 12),
+        "eye": (ear[0] - 10, ear[1] + 3),
+        "shoulder": shoulder,
+        "elbow": elbow,
+        "wrist": wrist,
+        "hip": hip,
+        "knee": knee,
+        "ankle": ankle,
+        "heel": (ankle[0] + 10, floor - 20),
+        "foot_index": (ankle[0] + 30, floor),
+    }
+    return pose_from_points(points, t=t, **kw)

@@ -3,7 +3,16 @@
 import dataclasses
 
 import pytest
-from poses import all_fours, chain, knee_hug, supine, supine_from_above, with_points
+from poses import (
+    all_fours,
+    chain,
+    knee_hug,
+    kneeling,
+    prone,
+    supine,
+    supine_from_above,
+    with_points,
+)
 
 from posecheck.analyze import turned_view
 from posecheck.frame import PoseFrame
@@ -118,6 +127,66 @@ BRIDGE_CASES = [
         set(),
     ),
 ]
+
+
+def _prone(**kw):
+    return lambda t: prone(t=t, **kw)
+
+
+flat, half_up, short, hips_up = _prone(), _prone(chest_deg=25), _prone(chest_deg=13), _prone(chest_deg=35, hip_lift_px=50)  # fmt: skip
+
+COBRA_CASES = [
+    # name, segments, reps, partial reps, cues
+    ("two lifts half way up count", [(flat, 1), (half_up, 1.5), (flat, 1), (half_up, 1.5), (flat, 1)], 2, 0, set()),
+    ("a lift that stops short is partial", [(flat, 1), (short, 2), (flat, 1)], 0, 1, {"lift_chest"}),
+    ("hips off the floor", [(flat, 1), (hips_up, 1.5), (flat, 1)], 1, 0, {"hips_on_floor"}),
+    ("up 8 s: a pause", [(flat, 1), (half_up, 8), (flat, 1)], 1, 0, set()),
+    ("up 12 s: lower down and rest", [(flat, 1), (half_up, 12), (flat, 1)], 1, 0, {"lower_and_rest"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, segments, reps, partial, cues", COBRA_CASES, ids=[c[0] for c in COBRA_CASES]
+)
+def test_cobra(name, segments, reps, partial, cues):
+    summary = play("cobra", segments).summary()
+    assert summary["setup"]["passed"]
+    assert summary["reps"]["total"] == reps
+    assert len(summary["partial_reps"]) == partial
+    assert {c["id"] for c in summary["cues"]} == cues
+    assert summary["cues_not_checked"] == ["Keep your elbows close to your body"]
+
+
+def _kneeling(**kw):
+    return lambda t: kneeling(t=t, **kw)
+
+
+kneel_up = _kneeling()
+child = _kneeling(thigh_deg=40, torso_down_deg=10)
+head_up = _kneeling(thigh_deg=40, torso_down_deg=10, head_up_px=60)
+arms_back = _kneeling(thigh_deg=40, torso_down_deg=10, arms="back")
+hips_high = _kneeling(thigh_deg=90, torso_down_deg=0, arms="under")  # on all fours
+
+CHILD_CASES = [
+    # name, segments, holds (seconds, about), cues
+    ("a 12 s hold meets the 10 s target", [(kneel_up, 1), (child, 12), (kneel_up, 2)], [12], set()),
+    ("a 5 s hold is short of it", [(kneel_up, 1), (child, 5), (kneel_up, 2)], [5], set()),
+    ("arms back along the body: reach forward, the clock stops", [(kneel_up, 1), (child, 4), (arms_back, 3), (child, 4), (kneel_up, 2)], [8], {"reach_arms_forward"}),
+    ("head lifted", [(kneel_up, 1), (child, 3), (head_up, 3), (child, 3), (kneel_up, 2)], [9], {"head_down"}),
+    ("hips kept over the knees: sit back", [(kneel_up, 1), (hips_high, 4), (kneel_up, 1)], [], {"sit_hips_back"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, segments, holds, cues", CHILD_CASES, ids=[c[0] for c in CHILD_CASES]
+)
+def test_child_pose(name, segments, holds, cues):
+    summary = play("child_pose", segments).summary()
+    assert summary["setup"]["passed"]
+    held = [h["duration_s"] for h in summary["holds"]]
+    assert held == pytest.approx(holds, abs=1.0), name
+    assert [h["met"] for h in summary["holds"]] == [d >= 10 for d in holds]
+    assert {c["id"] for c in summary["cues"]} == cues
 
 
 @pytest.mark.parametrize(

@@ -189,6 +189,7 @@ def _with(path_keys, value):
             {"side": {"top_enter": 150}},
             r"by_view\.side: thresholds out of order .*top_enter=150",
         ),
+        (["not_checked"], "elbows", r"not_checked: expected a list of cue messages"),
     ],
 )
 def test_bad_spec_gives_its_message(tmp_path: Path, keys, value, message):

@@ -39,7 +39,7 @@ KNOWN_CUES = {
         "other_knee_bent",
         "back_on_floor",
     },
-    "cobra": {"hips_on_floor", "lift_chest", "elbows_in"},
+    "cobra": {"hips_on_floor", "lift_chest", "lower_and_rest"},
     "bridge": {"hips_higher", "feet_flat", "pause_at_top", "lower_slowly"},
     "child_pose": {"reach_arms_forward", "sit_hips_back", "head_down"},
     "pelvic_tilt": {"head_on_mat", "arms_by_sides", "dont_lift_hips"},
