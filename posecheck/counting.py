@@ -472,6 +472,13 @@ class HoldTimer:
         """When the running hold began (None with none running)."""
         return self._start
 
+    def keep_last(self, seconds: float) -> float:
+        """Keep at most ``seconds`` of the running hold's time (the rest was getting into
+        it); returns the time taken off."""
+        lead = max(0.0, self.held_s - seconds)
+        self.held_s -= lead
+        return lead
+
     def update(self, t: float, in_position: bool | None, form_ok: bool = True) -> list[HoldEvent]:
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         if dt > self.max_step_s:

@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -201,7 +202,7 @@ def _window_closed() -> bool:
 
 
 def _end_screen(
-    why: str, reports: list[dict], picture: np.ndarray | None, style: OverlayStyle
+    why: str, reports: list[dict], picture: np.ndarray | None, style: OverlayStyle, saved: Path
 ) -> None:
     """What was done, on the screen, for a person who ended the session away from the
     keyboard (the video or camera stopped, the routine finished): until a key is pressed,
@@ -212,6 +213,7 @@ def _end_screen(
     for r in reports:
         reset = " (before a reset)" if r.get("ended_by_reset") else ""
         lines.append(f"{r['exercise_name']}{reset}: {count_line(r)}")
+    lines.append(f"The report goes to {saved}")
     shown = _enlarged(text_screen(picture, [*lines, "Press any key to close"], style))
     until = time.monotonic() + END_SCREEN_S
     while time.monotonic() < until:
@@ -288,6 +290,7 @@ def run_live(args: argparse.Namespace) -> int:
     ex = Exercise(specs[current])
     paused = False
     rest_until: float | None = None
+    rest_left = 0.0  # of a paused rest
     interrupted = False
     ended = None  # why the session ended by itself (the end screen says it)
     last_shown = last_frame = None
@@ -302,6 +305,8 @@ def run_live(args: argparse.Namespace) -> int:
             cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
 
     def close_exercise() -> None:
+        if not ex.session.frames and reports:
+            return  # passed over (n, p) before it began: nothing to report
         ex.session.finish()
         reports.append(
             build_report(
@@ -339,7 +344,11 @@ def run_live(args: argparse.Namespace) -> int:
                     continue
                 with frame_step():  # a stop waits for the frame to be recorded
                     now = time.monotonic()
-                    if rest_until is not None:
+                    if paused:  # a rest too: its countdown waits
+                        view = flip(frame.image) if mirror else frame.image
+                        shown = text_screen(view, ["Paused", "press space to go on"], style)
+                        speaker.tick()
+                    elif rest_until is not None:
                         view = flip(frame.image) if mirror else frame.image
                         left = int(np.ceil(rest_until - now))
                         shown = text_screen(
@@ -348,14 +357,13 @@ def run_live(args: argparse.Namespace) -> int:
                                 "Rest",
                                 f"Next: {specs[current].name} in {left} s",
                                 specs[current].summary,
+                                "n: start now",
                             ],
                             style,
                         )
+                        speaker.tick()  # "Rest. Next: ..." said as the rest begins
                         if now >= rest_until:
                             rest_until = None
-                    elif paused:
-                        view = flip(frame.image) if mirror else frame.image
-                        shown = text_screen(view, ["Paused", "press space to go on"], style)
                     else:
                         raw = estimator.detect(frame.image, frame.timestamp_s)
                         state = ex.session.update(ex.smoother.update(raw))
@@ -384,6 +392,11 @@ def run_live(args: argparse.Namespace) -> int:
                     break
                 if key == ord(" "):
                     paused = not paused
+                    if rest_until is not None:  # the rest left is kept while paused
+                        if paused:
+                            rest_left = rest_until - time.monotonic()
+                        else:
+                            rest_until = time.monotonic() + rest_left
                 elif key == ord("r"):
                     if ex.session.frames:  # what was done so far is kept, as a part of its own
                         close_exercise()
@@ -398,6 +411,8 @@ def run_live(args: argparse.Namespace) -> int:
                     fullscreen = not fullscreen
                     mode = cv2.WINDOW_FULLSCREEN if fullscreen else cv2.WINDOW_NORMAL
                     cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, mode)
+                elif key == ord("n") and rest_until is not None:
+                    rest_until, paused = None, False  # the rest cut short: the next begins now
                 elif key == ord("n"):
                     step = 1
                 elif key == ord("p"):
@@ -424,7 +439,7 @@ def run_live(args: argparse.Namespace) -> int:
                 sink.close()
             stopped = time.monotonic()  # the end screen is not part of the session
             if window and ended and not interrupted:
-                _end_screen(ended, reports, last_frame, style)
+                _end_screen(ended, reports, last_frame, style, report_path)
             if window:
                 cv2.destroyAllWindows()
     seconds = stopped - started

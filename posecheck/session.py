@@ -145,6 +145,11 @@ class _TimedEvent:
         }
 
 
+# A hold on the side not asked for is pointed out once it has been shown this long, if
+# at least this share of its frames read that side (the side read on the way into a
+# hold can be the other leg's, passing it).
+OTHER_SIDE_AFTER_S = 2.0
+OTHER_SIDE_SHARE = 0.8
 # How far back the value before a hold's move is looked for (``hold.settle_share``).
 SETTLE_BEFORE_S = 4.0
 # How long a measure must stay near its held value to count as settled.
@@ -257,8 +262,11 @@ class ExerciseSession:
         # ... when told to switch (or stay) after a set: one begun on the other side is
         # pointed out ("other_side"). After a short hold, either side may come next.
         self._side_due: str | None = None
+        self._due_for_hold: str | None = None  # ... for the hold announced at _shown_at
+        self._shown_at = 0.0
         self._all_done = False  # every side's sets met (said once)
         self._hold_shown = False  # the running hold has been announced (hold_shown_after_s)
+        self._hold_lead_s = 0.0  # held time before it was announced, taken off its clock
         self._form_stopped = False  # a form cue stops the hold's clock (pauses_hold)
         self._hold_ended_t: float | None = None
         self._resolution_values: list[float] = []
@@ -949,11 +957,19 @@ class ExerciseSession:
             and self._settled_for(shown_after, t)
         ):
             self._hold_shown = True  # in the position long enough, and still: a hold
-            side, due = self._hold_side, self._side_due
-            events.append(SessionEvent("hold_started", t, side, "Hold"))
-            self._switch_to = self._side_due = None
-            if side and due and side != due:  # timed all the same: maybe meant, maybe not
-                word = self._side_word()
+            # Its clock counts from when it was still: the time getting into it is not held
+            # (the report trims it too), so the countdown shown agrees with the report.
+            self._hold_lead_s = timer.keep_last(shown_after)
+            events.append(SessionEvent("hold_started", t, self._hold_side, "Hold"))
+            self._due_for_hold, self._switch_to, self._side_due = self._side_due, None, None
+            self._shown_at = t
+        due = self._due_for_hold
+        if due and self._hold_shown and t - self._shown_at >= OTHER_SIDE_AFTER_S:
+            self._due_for_hold = None
+            votes = self._hold_side_votes
+            side, n = votes.most_common(1)[0] if votes else (None, 0)
+            if side and side != due and n >= OTHER_SIDE_SHARE * sum(votes.values()):
+                word = self._side_word()  # timed all the same: maybe meant, maybe not
                 text = f"That is your {side} {word}: your {due} {word} is next"
                 events.append(SessionEvent("other_side", t, side, text))
                 self._set_message(text, t)
@@ -961,13 +977,19 @@ class ExerciseSession:
 
     def _settled_for(self, seconds: float, t: float) -> bool:
         """The hold's settle measure has kept within ``settle.within`` over the last
-        ``seconds`` (True without one): still in the position, not passing through it (knees
-        drawn up on the way to a twist read as lowered for a moment)."""
+        ``seconds`` (True without one), and within its band either side of its median
+        (``_settle_band``, for a ``share`` of the move): still in the position, not passing
+        through it (knees drawn up on the way to a twist read as lowered for a moment) nor
+        still sinking slowly into it."""
         h = self.spec.hold
         if not h.settle_measure or not h.settle_within:
             return True
         recent = [v for tt, v in self._settle_trace if tt >= t - seconds and v == v]
-        return bool(recent) and max(recent) - min(recent) <= h.settle_within
+        if not recent:
+            return False
+        band = self._settle_band(float(np.median(recent)))
+        spread = max(recent) - min(recent)
+        return spread <= h.settle_within and (band is None or spread <= 2 * band)
 
     def _relative(self, value: float, t: float) -> float:
         """The value less the person's resting value: the resting end (20th percentile,
@@ -1038,7 +1060,7 @@ class ExerciseSession:
             if ev.hold.held_s < spec.hold.min_hold_s:  # never settled (or paused) long enough
                 ev = HoldEvent("discarded", ev.t_s, ev.hold)
         if ev.kind in ("ended", "discarded"):
-            self._hold_shown = False
+            self._hold_shown, self._hold_lead_s, self._due_for_hold = False, 0.0, None
         if ev.kind == "target_met":
             longest = spec.targets.hold_max_s
             up_to = f", or hold on up to {_duration(longest)}" if longest else ""
@@ -1068,6 +1090,8 @@ class ExerciseSession:
     def _settled(self, hold: Hold) -> Hold:
         """Trim getting into and out of the position off a hold (``hold.settle_*``)."""
         h = self.spec.hold
+        # the time taken off its clock when it was announced, back: trimmed here instead
+        hold = Hold(hold.start_s, hold.end_s, hold.held_s + self._hold_lead_s)
         trace = [
             (t, v) for t, v in self._settle_trace if hold.start_s <= t <= hold.end_s and v == v
         ]
@@ -1075,11 +1099,8 @@ class ExerciseSession:
         if not h.settle_measure or len(trace) < 3:
             return hold
         held = float(np.median([v for _, v in trace]))
-        within = h.settle_within
+        within = self._settle_band(held)
         before = [v for _, v in self._settle_before if v == v]
-        if h.settle_share is not None and before:
-            way = float(np.percentile([abs(v - held) for v in before], 90))  # where it began
-            within = h.settle_share * way
         if within is None:
             return hold
         # Runs of frames near the held value; a run shorter than SETTLE_RUN_S is passing
@@ -1112,6 +1133,17 @@ class ExerciseSession:
         start, end = max(hold.start_s, into[0][0]), min(hold.end_s, out_of[-1][1])
         trimmed = (start - hold.start_s) + (hold.end_s - end)
         return Hold(start, end, max(0.0, hold.held_s - trimmed))
+
+    def _settle_band(self, held: float) -> float | None:
+        """How near its held value the hold's settle measure must keep to count as
+        settled: ``settle.within``, or its ``share`` of the move into the hold, from where
+        it began (the value before it furthest away, bar outliers)."""
+        h = self.spec.hold
+        before = [v for _, v in self._settle_before if v == v]
+        if h.settle_share is not None and before:
+            way = float(np.percentile([abs(v - held) for v in before], 90))  # where it began
+            return h.settle_share * way
+        return h.settle_within
 
     def _side_word(self) -> str:
         """What a side is called in messages: a leg, or a side (the twist)."""
