@@ -192,15 +192,18 @@ class Coach:
     def update(self, state: FrameState, now: float | None = None) -> None:
         sp = self.speaker
         for ev in state.events:
+            # Each hold's milestones are news, never a repeat of the last hold's (a second
+            # "Hold" 8 s after the first was taken for one): their keys name the moment.
+            once = f"{ev.kind}@{ev.t_s:.2f}"
             # The hold's milestones first: a form cue said meanwhile must not push them out.
             if ev.kind == "switch_side":
-                sp.say(ev.message or "Switch sides", 0, "switch", now)
+                sp.say(ev.message or "Switch sides", 0, once, now)
             elif ev.kind in ("target_met", "max_reached"):
-                sp.say(ev.message, 0, ev.kind, now)
+                sp.say(ev.message, 0, once, now)
             elif ev.kind in ("hold_short", "same_side", "other_side"):
-                sp.say(ev.message, 2, ev.kind, now)
+                sp.say(ev.message, 2, once, now)
             elif ev.kind == "hold_started":
-                sp.say("Hold", 2, "hold", now)  # before the countdown's first number
+                sp.say("Hold", 2, once, now)  # before the countdown's first number
             elif ev.kind == "rep_completed":
                 sp.say(ev.message, 4, f"rep{ev.message}", now)
             elif ev.kind == "rep_partial":

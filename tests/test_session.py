@@ -1189,6 +1189,22 @@ def test_a_hold_on_the_leg_not_asked_for_is_timed_and_pointed_out(name, holds, t
     assert len(session.summary()["holds"]) == len(holds)  # timed all the same
 
 
+def test_every_hold_is_told_hold_however_soon_after_the_last():
+    # two short holds 3.5 s apart, each released early: a second "Hold" within the
+    # speaker's no-repeat time is still said (it was taken for a repeat of the first)
+    from test_voice import FakeVoice
+
+    from posecheck.voice import Coach, Speaker
+
+    session = ExerciseSession(knee_to_chest_short(hold_s=30.0))
+    voice = FakeVoice()
+    coach = Coach(Speaker(voice))
+    for _, t, state in each_frame(session, _hugs(("left", 1.5), ("right", 1.5), ("left", 1.5))):
+        voice.now = t
+        coach.update(state, now=t)
+    assert voice.said.count("Hold") == 3, voice.said
+
+
 RELEASE_CASES = [
     # name, segments, is "pull your knee closer" said
     ("knee not drawn in far enough", [(lying, 1), (hug("left", hip_deg=95), 3), (lying, 1)], True),
