@@ -88,6 +88,14 @@ def output_path(
         raise ValueError(f"{option} {given}: {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"{option} {given}: cannot write in {folder}")
+    try:  # some folders say yes and still refuse a file (/proc, a read-only mount)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".posecheck-probe.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise PermissionError(
+            f"{option} {given}: cannot write in {folder} ({err.strerror or err})"
+        ) from None
     return path
 
 

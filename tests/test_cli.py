@@ -216,6 +216,14 @@ def test_an_output_that_cannot_be_written_fails_before_the_run(
     assert sorted(tmp_path.iterdir()) == before  # nothing analysed, nothing written
 
 
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+def test_a_folder_that_refuses_files_fails_before_the_run(blank_video, capsys):
+    # /proc passes a permission check but refuses a new file: found at the start, not
+    # when the report is written after a whole session
+    rc = main(["analyze", str(blank_video), "-e", "bridge", "-q", "--report", "/proc/r.json"])
+    assert rc == 2 and "--report /proc/r.json: cannot write in /proc" in capsys.readouterr().err
+
+
 def test_several_videos_each_get_a_report_and_a_bad_one_does_not_stop_the_rest(
     tmp_path, blank_video, capsys
 ):
