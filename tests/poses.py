@@ -172,6 +172,26 @@ def knee_hug(
     return with_points(base, moved)
 
 
+def _facing_left(
+    floor: float,
+    joints: dict[str, tuple[float, float]],
+    nose: tuple[float, float],
+    heel: tuple[float, float],
+    toe_dx: float,
+) -> dict[str, tuple[float, float]]:
+    """The points of a side view with the head to image left, from the main joints
+    (``ear``, ``shoulder``, ``elbow``, ``wrist``, ``hip``, ``knee``, ``ankle``): the nose
+    and the heel at these offsets from the ear and the ankle, the eye between ear and
+    nose, the toes ``toe_dx`` beyond the ankle on the floor."""
+    ear, ankle = joints["ear"], joints["ankle"]
+    points = dict(joints)
+    points["nose"] = (ear[0] + nose[0], ear[1] + nose[1])
+    points["eye"] = (ear[0] + 0.7 * nose[0], ear[1] + 0.2 * nose[1])
+    points["heel"] = (ankle[0] + heel[0], ankle[1] + heel[1])
+    points["foot_index"] = (ankle[0] + toe_dx, floor)
+    return points
+
+
 def all_fours(head_deg: float = 10.0, thigh_deg: float = 85.0, t: float = 0.0, **kw) -> PoseFrame:
     """On hands and knees, side view, head to image left: ``head_deg`` is how far the head
     is lifted (segment shoulder->ear above the horizontal; below 0 dropped), ``thigh_deg``
@@ -183,19 +203,10 @@ def all_fours(head_deg: float = 10.0, thigh_deg: float = 85.0, t: float = 0.0, *
     _, knee = chain(hip, (150.0, thigh_deg - 180.0))  # down, and forward when sitting back
     ankle = (knee[0] + 120.0, floor)
     _, ear = chain(shoulder, (60.0, 180.0 - head_deg))
-    points = {
-        "ear": ear,
-        "nose": (ear[0] - 18, ear[1] + 12),  # face to the floor
-        "eye": (ear[0] - 12, ear[1] + 2),
-        "shoulder": shoulder,
-        "elbow": elbow,
-        "wrist": wrist,
-        "hip": hip,
-        "knee": knee,
-        "ankle": ankle,
-        "heel": (ankle[0] + 10, floor - 5),
-        "foot_index": (ankle[0] + 35, floor),
-    }
+    joints = {"ear": ear, "shoulder": shoulder, "elbow": elbow, "wrist": wrist, "hip": hip}
+    joints |= {"knee": knee, "ankle": ankle}
+    # face to the floor
+    points = _facing_left(floor, joints, nose=(-18, 12), heel=(10, floor - 5 - ankle[1]), toe_dx=35)
     return pose_from_points(points, t=t, **kw)
 
 
@@ -241,19 +252,11 @@ def prone(chest_deg: float = 0.0, hip_lift_px: float = 0.0, t: float = 0.0, **kw
     _, ear = chain(shoulder, (55.0, 180.0 - chest_deg + 15.0))
     knee, ankle = (490.0, floor - 10), (600.0, floor - 8)
     wrist = (shoulder[0] - 10, floor)
-    points = {
-        "ear": ear,
-        "nose": (ear[0] - 16, ear[1] + 10),  # face to the floor (forward as the chest lifts)
-        "eye": (ear[0] - 12, ear[1] + 2),
-        "shoulder": shoulder,
-        "elbow": ((shoulder[0] + wrist[0]) / 2 + 25, (shoulder[1] + wrist[1]) / 2),
-        "wrist": wrist,
-        "hip": hip,
-        "knee": knee,
-        "ankle": ankle,
-        "heel": (ankle[0] + 5, ankle[1] - 12),
-        "foot_index": (ankle[0] + 25, floor),
-    }
+    elbow = ((shoulder[0] + wrist[0]) / 2 + 25, (shoulder[1] + wrist[1]) / 2)
+    joints = {"ear": ear, "shoulder": shoulder, "elbow": elbow, "wrist": wrist, "hip": hip}
+    joints |= {"knee": knee, "ankle": ankle}
+    # face to the floor (forward as the chest lifts)
+    points = _facing_left(floor, joints, nose=(-16, 10), heel=(5, -12), toe_dx=25)
     return pose_from_points(points, t=t, **kw)
 
 
@@ -287,17 +290,9 @@ def kneeling(
     else:
         wrist = (ankle[0] - 20, floor - 10)
         elbow = ((shoulder[0] + wrist[0]) / 2, (shoulder[1] + wrist[1]) / 2 + 10)
-    points = {
-        "ear": ear,
-        "nose": (ear[0] - 14, ear[1] + 12),
-        "eye": (ear[0] - 10, ear[1] + 3),
-        "shoulder": shoulder,
-        "elbow": elbow,
-        "wrist": wrist,
-        "hip": hip,
-        "knee": knee,
-        "ankle": ankle,
-        "heel": (ankle[0] + 10, floor - 20),
-        "foot_index": (ankle[0] + 30, floor),
-    }
+    joints = {"ear": ear, "shoulder": shoulder, "elbow": elbow, "wrist": wrist, "hip": hip}
+    joints |= {"knee": knee, "ankle": ankle}
+    points = _facing_left(
+        floor, joints, nose=(-14, 12), heel=(10, floor - 20 - ankle[1]), toe_dx=30
+    )
     return pose_from_points(points, t=t, **kw)
