@@ -304,8 +304,8 @@ def run_live(args: argparse.Namespace) -> int:
         if fullscreen:
             cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
 
-    def close_exercise() -> None:
-        if not ex.session.frames and reports:
+    def close_exercise(last: bool = False) -> None:
+        if not ex.session.frames and (reports or not last):
             return  # passed over (n, p) before it began: nothing to report
         ex.session.finish()
         reports.append(
@@ -434,7 +434,7 @@ def run_live(args: argparse.Namespace) -> int:
             interrupted = True
         finally:
             source.close()
-            close_exercise()
+            close_exercise(last=True)  # a report even for a session that saw nothing
             if sink is not None:
                 sink.close()
             stopped = time.monotonic()  # the end screen is not part of the session
