@@ -150,11 +150,16 @@ def with_points(pose: PoseFrame, points: dict[str, tuple[float, float]]) -> Pose
 
 
 def knee_hug(
-    side: str = "left", hip_deg: float = 50.0, other_foot_up: float = 0.0, t: float = 0.0
+    side: str = "left",
+    hip_deg: float = 50.0,
+    other_foot_up: float = 0.0,
+    other_straight: bool = False,
+    t: float = 0.0,
 ) -> PoseFrame:
     """Lying on the back (head to image left), legs resting bent; one knee pulled towards
     the chest to ``hip_deg`` (angle shoulder-hip-knee). ``other_foot_up`` lifts the other
-    ankle by that many pixels."""
+    ankle by that many pixels; ``other_straight`` lays the other leg straight along the
+    floor."""
     base = supine(hip_deg=130.0, knee_deg=100.0, t=t)
     hip = tuple(base.xy[Landmark[f"{side.upper()}_HIP"]])
     # thigh direction measured from the hip->shoulder direction (180 deg, image left)
@@ -169,6 +174,11 @@ def knee_hug(
     if other_foot_up:
         a = base.xy[Landmark[f"{other.upper()}_ANKLE"]]
         moved[f"{other}_ankle"] = (a[0], a[1] - other_foot_up)
+    if other_straight:
+        _, o_knee, o_ankle = chain(hip, (130.0, -3.0), (120.0, -3.0))
+        moved |= {f"{other}_knee": o_knee, f"{other}_ankle": o_ankle}
+        moved[f"{other}_heel"] = (o_ankle[0] + 5, o_ankle[1] + 5)
+        moved[f"{other}_foot_index"] = (o_ankle[0] + 10, o_ankle[1] - 25)
     return with_points(base, moved)
 
 

@@ -346,6 +346,13 @@ KNEE_CASES = [
         set(),
     ),
     (
+        "other leg straight along the floor: told to bend it, the hold still timed",
+        [(lying, 1), (hug("left", other_straight=True), 4), (lying, 1)],
+        {"left": 1, "right": 0},
+        [("left", 4.0)],
+        {"other_knee_bent"},
+    ),
+    (
         "other foot up all along: the clock hardly ran, no hold",
         [(lying, 1), (hug("left", other_foot_up=120), 5), (lying, 1)],
         {"left": 0, "right": 0},
