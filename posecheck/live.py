@@ -426,7 +426,9 @@ def run_live(args: argparse.Namespace) -> int:
                     rest_until = (
                         time.monotonic() + args.rest_s if step > 0 and args.routine else None
                     )
-                    speaker.say(f"Rest. Next: {specs[current].name}", 1, f"next{current}")
+                    paused = False  # a pause was the last exercise's
+                    said = "Rest. Next" if rest_until is not None else "Now"
+                    speaker.say(f"{said}: {specs[current].name}", 1, f"next{current}")
                 elif step and ex.done:
                     ended = "Routine complete: well done"
                     break  # the routine is complete

@@ -649,7 +649,8 @@ class ExerciseSession:
                 waiting = spec.has_sides and not self._all_done and bool(self.holds)
                 hold_status = HoldStatus(
                     side=hs if running else (self._switch_to or side if waiting else None),
-                    elapsed_s=self.hold_timer.elapsed_s,
+                    # nothing before it is announced: its clock then counts from there
+                    elapsed_s=self.hold_timer.elapsed_s if running else 0.0,
                     target_s=spec.targets.hold_s,
                     running=running,
                     stopped=running and self._form_stopped,
