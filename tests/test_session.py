@@ -157,28 +157,6 @@ def test_cobra(name, segments, reps, partial, cues):
     assert summary["cues_not_checked"] == ["Keep your elbows close to your body"]
 
 
-def test_a_hold_sunk_into_slowly_is_shown_and_timed_from_when_it_is_still():
-    # From all fours, sinking back into a child's pose over 2 s (in the hold's position
-    # the last 1.5 s of it), then still for 6 s: the countdown starts once still, as the
-    # report times it.
-    def sinking(t):
-        return kneeling(thigh_deg=40, torso_down_deg=-50 + 60 * min(1.0, (t - 1.0) / 2.0), t=t)
-
-    session = ExerciseSession(load_spec("child_pose"))
-    segments = [(hips_high, 1), (sinking, 2), (child, 6), (kneel_up, 2)]
-    shown = [
-        (t, state.hold.elapsed_s)
-        for _, t, state in each_frame(session, segments)
-        if state.hold and state.hold.running
-    ]
-    first_t, first_elapsed = shown[0]
-    assert 3.0 <= first_t <= 3.8 and first_elapsed <= 0.6  # not while still sinking
-    session.finish()
-    (hold,) = session.summary()["holds"]
-    assert hold["duration_s"] == pytest.approx(6.0, abs=0.5)
-    assert shown[-1][1] == pytest.approx(hold["duration_s"], abs=0.6)  # the clock agreed
-
-
 def _kneeling(**kw):
     return lambda t: kneeling(t=t, **kw)
 
@@ -209,6 +187,28 @@ def test_child_pose(name, segments, holds, cues):
     assert held == pytest.approx(holds, abs=1.0), name
     assert [h["met"] for h in summary["holds"]] == [d >= 10 for d in holds]
     assert {c["id"] for c in summary["cues"]} == cues
+
+
+def test_a_hold_sunk_into_slowly_is_shown_and_timed_from_when_it_is_still():
+    # From all fours, sinking back into a child's pose over 2 s (in the hold's position
+    # the last 1.5 s of it), then still for 6 s: the countdown starts once still, as the
+    # report times it.
+    def sinking(t):
+        return kneeling(thigh_deg=40, torso_down_deg=-50 + 60 * min(1.0, (t - 1.0) / 2.0), t=t)
+
+    session = ExerciseSession(load_spec("child_pose"))
+    segments = [(hips_high, 1), (sinking, 2), (child, 6), (kneel_up, 2)]
+    shown = [
+        (t, state.hold.elapsed_s)
+        for _, t, state in each_frame(session, segments)
+        if state.hold and state.hold.running
+    ]
+    first_t, first_elapsed = shown[0]
+    assert 3.0 <= first_t <= 3.8 and first_elapsed <= 0.6  # not while still sinking
+    session.finish()
+    (hold,) = session.summary()["holds"]
+    assert hold["duration_s"] == pytest.approx(6.0, abs=0.5)
+    assert shown[-1][1] == pytest.approx(hold["duration_s"], abs=0.6)  # the clock agreed
 
 
 @pytest.mark.parametrize(
