@@ -45,17 +45,19 @@ def output_path(
     not_over: Sequence[str | Path] = (),
 ) -> Path:
     """Where an output goes: ``given`` as a file name; ``default_name`` inside ``given`` when
-    that is a folder (one that exists, any name ending in a slash, or, where the output
-    must be of a file type (``suffixes``), a name with none); ``default_name`` in
-    the current folder when nothing is given. ``not_over``: files the output must never
-    replace (the videos to analyse).
+    that is a folder (one that exists, any name ending in a slash, or a name with no file
+    type: for a report, one that does not exist yet, as a pipe or a device may have
+    none); ``default_name`` in the current folder when nothing is given. ``not_over``:
+    files the output must never replace (the videos to analyse).
 
     Checked before any work starts, so a name that cannot be written fails at once and
     not after a long video or a whole live session."""
     if not given:
         path = Path(default_name)
-    elif names_folder(given) or (suffixes and not Path(given).suffix):
-        path = Path(given) / default_name  # a name without the file type: a folder to make
+    elif names_folder(given) or (
+        not Path(given).suffix and (suffixes or not Path(given).exists())
+    ):  # a name without the file type: a folder to make (a report's may be a pipe)
+        path = Path(given) / default_name
     else:
         path = Path(given)
     if len(os.fsencode(path.name)) > 255:

@@ -166,7 +166,8 @@ def test_video_with_nobody_says_so(tmp_path, blank_video, capsys):
         ("out", ["out/"], "out/blank_report.json"),  # an existing folder
         ("new/", [], "new/blank_report.json"),  # a folder to make
         ("new/deeper/r.json", [], "new/deeper/r.json"),
-        ("results", [], "results"),  # a report may be named without a file type
+        ("results", [], "results/blank_report.json"),  # no file type: a folder, as --out
+        ("results", ["results/"], "results/blank_report.json"),
     ],
 )
 def test_where_an_output_goes(given, made, expected, tmp_path, monkeypatch):
