@@ -364,6 +364,7 @@ def run_live(args: argparse.Namespace) -> int:
                         speaker.tick()  # "Rest. Next: ..." said as the rest begins
                         if now >= rest_until:
                             rest_until = None
+                            ex.started = time.monotonic()  # its speed leaves the rest out
                     else:
                         raw = estimator.detect(frame.image, frame.timestamp_s)
                         state = ex.session.update(ex.smoother.update(raw))
@@ -413,6 +414,7 @@ def run_live(args: argparse.Namespace) -> int:
                     cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, mode)
                 elif key == ord("n") and rest_until is not None:
                     rest_until, paused = None, False  # the rest cut short: the next begins now
+                    ex.started = time.monotonic()
                 elif key == ord("n"):
                     step = 1
                 elif key == ord("p"):
