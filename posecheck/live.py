@@ -344,12 +344,12 @@ def run_live(args: argparse.Namespace) -> int:
                     continue
                 with frame_step():  # a stop waits for the frame to be recorded
                     now = time.monotonic()
+                    view = flip(frame.image) if mirror else frame.image
+                    if paused or rest_until is not None:
+                        speaker.tick()  # with no session frames: "Rest. Next: ..." said now
                     if paused:  # a rest too: its countdown waits
-                        view = flip(frame.image) if mirror else frame.image
                         shown = text_screen(view, ["Paused", "press space to go on"], style)
-                        speaker.tick()
                     elif rest_until is not None:
-                        view = flip(frame.image) if mirror else frame.image
                         left = int(np.ceil(rest_until - now))
                         shown = text_screen(
                             view,
@@ -361,7 +361,6 @@ def run_live(args: argparse.Namespace) -> int:
                             ],
                             style,
                         )
-                        speaker.tick()  # "Rest. Next: ..." said as the rest begins
                         if now >= rest_until:
                             rest_until = None
                             ex.started = time.monotonic()  # its speed leaves the rest out
@@ -370,7 +369,6 @@ def run_live(args: argparse.Namespace) -> int:
                         state = ex.session.update(ex.smoother.update(raw))
                         ex.frames += 1
                         coach.update(state)
-                        view = flip(frame.image) if mirror else frame.image
                         shown = annotate(view, state, ex.spec, style)
                         if any(e.kind == "done" for e in state.events) and args.routine:
                             ex.done = True

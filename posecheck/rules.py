@@ -127,20 +127,21 @@ class MeasureValues:
                 for side in SIDES:
                     self.values[f"{side}.{m.name}"] = evaluate(m, pose, side, vis, mask, torso)
                 if m.sides != "each" and not m.from_hold:  # from_hold: after its baseline
-                    both = self.both_sides(m)
-                    for k in value_keys(m):
-                        self.values[k] = both
+                    self.join_sides(m)
             else:
                 self.values[m.name] = evaluate(m, pose, None, vis, mask, torso)
         self.spec = spec
         self.side = "left"
         self.near = g.facing_side(pose) if pose.present else "left"
 
-    def both_sides(self, m: Measure) -> float:
-        """The two sides of ``m`` read together (``sides``: mean, min or max of the known)."""
+    def join_sides(self, m: Measure) -> None:
+        """Both sides of ``m`` take the two read together (``sides``: mean, min or max of
+        the known)."""
         known = [self.values[k] for k in value_keys(m)]
         known = [v for v in known if v == v]
-        return _SIDE_READING[m.sides](known) if known else NAN
+        both = _SIDE_READING[m.sides](known) if known else NAN
+        for k in value_keys(m):
+            self.values[k] = both
 
     def with_side(self, side: str) -> MeasureValues:
         self.side = side

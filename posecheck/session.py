@@ -641,8 +641,7 @@ class ExerciseSession:
             if self.hold_timer is not None:
                 hs = None
                 if spec.has_sides:
-                    votes = self._hold_side_votes.most_common(1)
-                    hs = votes[0][0] if votes else self._hold_side
+                    hs = self._voted_side()[0] or self._hold_side
                 running = self._hold_shown
                 # "next: LEFT" once a side has been asked for: before the first hold,
                 # either side may go first
@@ -795,9 +794,7 @@ class ExerciseSession:
             values.values[k] = raw[k] - base[k]
         for m in measures:  # each side's drift, then both read together
             if m.per_side and m.sides != "each":
-                both = values.both_sides(m)
-                for k in value_keys(m):
-                    values.values[k] = both
+                values.join_sides(m)
 
     def _peak(self, key: str, t: float, raw: float, start: float, rising: bool = True) -> float:
         """The highest value held for PEAK_HELD_S in a row since the start (a median over
@@ -967,9 +964,8 @@ class ExerciseSession:
         due = self._due_for_hold
         if due and self._hold_shown and t - self._shown_at >= OTHER_SIDE_AFTER_S:
             self._due_for_hold = None
-            votes = self._hold_side_votes
-            side, n = votes.most_common(1)[0] if votes else (None, 0)
-            if side and side != due and n >= OTHER_SIDE_SHARE * sum(votes.values()):
+            side, share = self._voted_side()
+            if side and side != due and share >= OTHER_SIDE_SHARE:
                 word = self._side_word()  # timed all the same: maybe meant, maybe not
                 text = f"That is your {side} {word}: your {due} {word} is next"
                 events.append(SessionEvent("other_side", t, side, text))
@@ -988,7 +984,7 @@ class ExerciseSession:
         recent = [v for tt, v in self._settle_trace if tt >= t - seconds and v == v]
         if not recent:
             return False
-        band = self._settle_band(float(np.median(recent)))
+        band = self._settle_band(float(np.median(recent)), self._values_before())
         spread = max(recent) - min(recent)
         return spread <= h.settle_within and (band is None or spread <= 2 * band)
 
@@ -1074,7 +1070,7 @@ class ExerciseSession:
             self._set_message(f"{_duration(spec.targets.hold_max_s)} held: release now", ev.t_s)
         elif ev.kind == "ended":
             if spec.has_sides and self._hold_side_votes:
-                side = self._hold_side_votes.most_common(1)[0][0]
+                side = self._voted_side()[0]
             target = spec.targets.hold_s
             # met when "Target reached" was said (timed untrimmed, as the person saw it),
             # or when the time held, trimmed of the way in and out, still reaches it
@@ -1100,8 +1096,8 @@ class ExerciseSession:
         if not h.settle_measure or len(trace) < 3:
             return hold
         held = float(np.median([v for _, v in trace]))
-        within = self._settle_band(held)
-        before = [v for _, v in self._settle_before if v == v]
+        before = self._values_before()
+        within = self._settle_band(held, before)
         if within is None:
             return hold
         # Runs of frames near the held value; a run shorter than SETTLE_RUN_S is passing
@@ -1135,16 +1131,27 @@ class ExerciseSession:
         trimmed = (start - hold.start_s) + (hold.end_s - end)
         return Hold(start, end, max(0.0, hold.held_s - trimmed))
 
-    def _settle_band(self, held: float) -> float | None:
+    def _values_before(self) -> list[float]:
+        """The hold's settle measure over the last seconds before the hold (the known)."""
+        return [v for _, v in self._settle_before if v == v]
+
+    def _settle_band(self, held: float, before: list[float]) -> float | None:
         """How near its held value the hold's settle measure must keep to count as
         settled: ``settle.within``, or its ``share`` of the move into the hold, from where
-        it began (the value before it furthest away, bar outliers)."""
+        it began (of the values ``before`` it, the one furthest away, bar outliers)."""
         h = self.spec.hold
-        before = [v for _, v in self._settle_before if v == v]
         if h.settle_share is not None and before:
             way = float(np.percentile([abs(v - held) for v in before], 90))  # where it began
             return h.settle_share * way
         return h.settle_within
+
+    def _voted_side(self) -> tuple[str | None, float]:
+        """The side most of the running hold's frames read, and their share of them."""
+        votes = self._hold_side_votes
+        if not votes:
+            return None, 0.0
+        side, n = votes.most_common(1)[0]
+        return side, n / sum(votes.values())
 
     def _side_word(self) -> str:
         """What a side is called in messages: a leg, or a side (the twist)."""

@@ -541,6 +541,14 @@ class _Reader:
             raise SpecError(f"{self.at(key)}={value!r}: allowed values are {', '.join(choices)}")
         return value
 
+    def texts(self, key: str, what: str) -> tuple[str, ...]:
+        """A list of texts (none if the key is left out), each stripped; ``what`` says
+        what they are, with an example, in the error."""
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise SpecError(f"{self.at(key)}: expected a list of {what}")
+        return tuple(v.strip() for v in value)
+
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
@@ -773,17 +781,10 @@ def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
     spec_id = top.str("id")
     if spec_id != path.stem:
         raise SpecError(f"{w}: id={spec_id!r} must match the file name ({path.stem!r})")
-    aliases = top.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-        raise SpecError(f"{top.at('aliases')}: expected a list of other names, e.g. [spinal twist]")
-    not_checked = top.get("not_checked", [])
-    if not isinstance(not_checked, list) or not all(
-        isinstance(c, str) and c.strip() for c in not_checked
-    ):
-        raise SpecError(
-            f"{top.at('not_checked')}: expected a list of cue messages, e.g. "
-            "[Keep your elbows close to your body]"
-        )
+    aliases = top.texts("aliases", "other names, e.g. [spinal twist]")
+    not_checked = top.texts(
+        "not_checked", "cue messages, e.g. [Keep your elbows close to your body]"
+    )
 
     joints = top.get("joints")
     if not isinstance(joints, list) or not joints:
@@ -1130,7 +1131,7 @@ def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
         id=spec_id,
         name=top.str("name"),
         summary=str(top.get("summary", "")).strip(),
-        aliases=tuple(a.strip() for a in aliases),
+        aliases=aliases,
         view=top.str("view", choices=VIEWS),
         view_note=str(top.get("view_note", "")).strip(),  # a folded block ends in a newline
         view_checked=top.str("view_checked", "throughout", choices=VIEW_CHECKED),
@@ -1145,7 +1146,7 @@ def _spec_from(data: Any, path: Path, w: str) -> ExerciseSpec:
         cues=tuple(cues),
         rep_cues=tuple(rep_cues),
         show=tuple(show),
-        not_checked=tuple(c.strip() for c in not_checked),
+        not_checked=not_checked,
         resolution=resolution,
         follow_swapped_legs=swapped_legs == "follow",
         path=path,

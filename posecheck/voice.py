@@ -135,10 +135,15 @@ class Speaker:
             return
         if now - self._last_said.get(key, -math.inf) < self.repeat_s:
             return
-        if self._pending is not None and now > self._pending[4]:
-            self._pending = None
+        self._drop_stale(now)
         if self._pending is None or priority <= self._pending[0]:
             self._pending = (priority, text, key, cooldown_s, now + within_s)
+
+    def _drop_stale(self, now: float) -> None:
+        """Drop the pending message if it was not begun in time (too late to be worth
+        saying)."""
+        if self._pending is not None and now > self._pending[4]:
+            self._pending = None
 
     def cancel(self, prefix: str) -> None:
         """Drop what is pending, and cut short what is being said, whose key begins with
@@ -155,10 +160,8 @@ class Speaker:
     def tick(self, now: float | None = None) -> None:
         """Speak the pending message if the voice is free and the cooldown is over."""
         now = time.monotonic() if now is None else now
+        self._drop_stale(now)
         if self._pending is None or self.muted or self.backend is None:
-            return
-        if now > self._pending[4]:
-            self._pending = None  # too late to be worth saying
             return
         if self.backend.busy() or now < self._quiet_until:
             return

@@ -247,6 +247,12 @@ def build_script(spec: ClipSpec, body: Body, rng: np.random.Generator) -> m.Scri
     return s
 
 
+def _slant(degrees: float, feet_sign: float, z_sign: float) -> np.ndarray:
+    """A camera's direction from the body, turned this far from side-on towards the feet."""
+    az = math.radians(degrees)
+    return np.array([feet_sign * math.sin(az), 0.0, z_sign * math.cos(az)])
+
+
 def _camera(spec: ClipSpec, body: Body, pose0, rng: np.random.Generator) -> Camera:
     j = joints(body, pose0)
     pts = np.array([j[k] for k in ("head", "pelvis_c", "left_ankle", "right_ankle", "left_knee")])
@@ -262,12 +268,10 @@ def _camera(spec: ClipSpec, body: Body, pose0, rng: np.random.Generator) -> Came
     if spec.view == "side":
         direction = np.array([0.0, 0.0, z_sign])
     elif spec.view == "oblique":
-        az = math.radians(float(rng.uniform(35, 45)))
-        direction = np.array([feet_sign * math.sin(az), 0.0, z_sign * math.cos(az)])
+        direction = _slant(float(rng.uniform(35, 45)), feet_sign, z_sign)
         height += 0.25
     elif spec.view == "above":  # high (a shelf, a tripod raised), looking down at a slant
-        az = math.radians(float(rng.uniform(30, 50)))
-        direction = np.array([feet_sign * math.sin(az), 0.0, z_sign * math.cos(az)])
+        direction = _slant(float(rng.uniform(30, 50)), feet_sign, z_sign)
         pos = centre + float(rng.uniform(1.2, 1.5)) * direction
         pos[1] = float(rng.uniform(2.2, 2.5))
         target = (float(centre[0]), 0.1, float(centre[2]))
@@ -417,11 +421,12 @@ def suite_specs(
     for ex in EXERCISES:
         if exercise and ex != exercise:
             continue
-        views = (
-            ((view, "left"), (view, "right")) if view else VIEWS_BY_EXERCISE.get(ex, SUITE_VIEWS)
-        )
         if view == "feet":
             views = (("feet", "left"),)  # no head side: the head is away from the camera
+        elif view:
+            views = ((view, "left"), (view, "right"))
+        else:
+            views = VIEWS_BY_EXERCISE.get(ex, SUITE_VIEWS)
         for view_, head in views:
             for fault in (False, True):
                 firsts = ("left", "right") if ex in SIDED else ("left",)
