@@ -157,6 +157,9 @@ SETTLE_RUN_S = 0.2
 # A break this short in a settled run (near the held value for SETTLE_RUN_S already) is
 # the pose model misreading a frame or a few (limbs swapped), not a move: the run goes on.
 SETTLE_GAP_S = 0.2
+# A first run near the held value shorter than this, then left past it, is a limb
+# sweeping past on its way into the hold.
+SETTLE_PASS_S = 0.5
 # A peak (``from_start: peak_ratio``) is the median of the readings over this long: 9
 # frames at 30 fps, 5 at 15 fps (a webcam in a dim room), 16 at 60; a value held for less
 # than half of it is a glitch. (It was 9 frames at any rate: 0.15 s at 60 fps.)
@@ -1126,6 +1129,19 @@ class ExerciseSession:
         into = settled_runs(past_is_held=False)
         if not into:
             return hold
+        # The move in may sweep past the held value once, on its way (a leg swung up over
+        # where it is held with the knee bent, then let back): a first run shorter than
+        # SETTLE_PASS_S, crossed one way (never falling back out of the band towards
+        # where the move began) and then left past the held value, is passing through.
+        first = [v for t, v in trace if into[0][0] <= t <= into[0][1]]
+        after = [v for t, v in trace if t > into[0][1]]
+        if (
+            len(into) > 1
+            and into[0][1] - into[0][0] < SETTLE_PASS_S
+            and min((v - held) * direction for v in first) >= -within
+            and (after[0] - held) * direction > within
+        ):
+            into.pop(0)
         out_of = settled_runs(past_is_held=True)
         start, end = max(hold.start_s, into[0][0]), min(hold.end_s, out_of[-1][1])
         trimmed = (start - hold.start_s) + (hold.end_s - end)

@@ -462,6 +462,35 @@ def test_a_hold_reads_past_its_held_value_only_at_its_end(
     assert hold["end_s"] - hold["start_s"] == pytest.approx(want, abs=0.2)
 
 
+SWEEP_CASES = [
+    # name, the knee pulled in: (from, to, over seconds) moves, expected hold length
+    ("straight in", [(130, 50, 1.5)], 5.6),
+    # swung past where it is held and back (a leg raised with a bent knee, the foot passing
+    # over the hip): crossing the band on the way to the turn is not held; the way back
+    # from the turn is (0.2 s in the band), as is the last 0.3 s of a straight move
+    ("swept past and back", [(130, 25, 1.5), (25, 50, 0.4)], 5.5),
+    # a first stay in the band as long as SETTLE_PASS_S is a hold already
+    (
+        "held a moment, then pulled past",
+        [(130, 50, 1.5), (50, 50, 0.6), (50, 25, 0.4), (25, 50, 0.4)],
+        6.9,
+    ),
+]
+
+
+@pytest.mark.parametrize("name, moves, want", SWEEP_CASES, ids=[c[0] for c in SWEEP_CASES])
+def test_a_sweep_past_the_held_value_on_the_way_in_is_not_held(name, moves, want):
+    segments = [(lying, 1)]
+    t = 1.0
+    for a, b, secs in moves:
+        segments.append((easing("left", a, b, secs, t), secs))
+        t += secs
+    segments += [(hug("left"), 5), (easing("left", 50, 130, 1.5, t + 5), 1.5), (lying, 1)]
+    (hold,) = play("knee_to_chest", segments).summary()["holds"]
+    # timed from (and to) where the knee is within 12 deg of the held 50 (the settle band)
+    assert hold["end_s"] - hold["start_s"] == pytest.approx(want, abs=0.2)
+
+
 def test_knee_to_chest_says_switch_legs_when_a_hold_meets_its_target():
     session = ExerciseSession(load_spec("knee_to_chest"))
     segments = [(lying, 1), (hug("left"), 31), (lying, 2)]
