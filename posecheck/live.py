@@ -41,7 +41,7 @@ from posecheck.smoothing import PoseSmoother
 from posecheck.source import camera_index, quarter_turn
 from posecheck.spec import ARTICLE_EXERCISES, ExerciseSpec, load_spec
 from posecheck.stopping import frame_step
-from posecheck.voice import Coach, make_speaker
+from posecheck.voice import VOICE_HINT, Coach, Speaker, make_speaker
 
 ROUTINE = ARTICLE_EXERCISES
 WINDOW = "posecheck"
@@ -222,10 +222,22 @@ def _end_screen(
             break
 
 
-def _key_help(image: np.ndarray, muted: bool, mirrored: bool) -> np.ndarray:
+def _key_texts(speaker: Speaker, mirrored: bool) -> list[str]:
+    """The keys, and what is off: the voice (muted, or no speech engine found, which a
+    person on the floor would not read on the terminal) and the mirror."""
+    keys = KEYS.split("  ")
+    if speaker.muted:
+        keys.append("[muted]")
+    elif speaker.backend is None:
+        keys.append(f"[no voice: {VOICE_HINT}]")
+    if mirrored:
+        keys.append("[mirrored]")
+    return keys
+
+
+def _key_help(image: np.ndarray, speaker: Speaker, mirrored: bool) -> np.ndarray:
     """The keys, on a strip of their own under the picture (nothing of it is covered)."""
-    keys = KEYS.split("  ") + (["[muted]"] if muted else []) + (["[mirrored]"] if mirrored else [])
-    return key_strip(image, keys, KEYS_MIN_SIZE)
+    return key_strip(image, _key_texts(speaker, mirrored), KEYS_MIN_SIZE)
 
 
 def session_report(reports: list[dict], routine: bool, live: dict) -> dict:
@@ -377,7 +389,7 @@ def run_live(args: argparse.Namespace) -> int:
                     if sink is not None:
                         sink.write(shown, frame.timestamp_s)  # as annotated, without the key help
                     if window:
-                        shown = _enlarged(_key_help(shown, speaker.muted, mirror))
+                        shown = _enlarged(_key_help(shown, speaker, mirror))
                         cv2.imshow(WINDOW, shown)
                         key = cv2.waitKey(1) & 0xFF
                         if _window_closed():

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from posecheck.session import FrameState
 
-INSTALL_HINT = "posecheck: for spoken cues install espeak-ng (sudo apt-get install espeak-ng)"
+VOICE_HINT = "install espeak-ng"  # shown on the live screen when no engine is found
+INSTALL_HINT = f"posecheck: for spoken cues {VOICE_HINT} (sudo apt-get install espeak-ng)"
 # Windows' built-in voice (System.Speech). The text comes in an environment variable, so
 # no quote or sign in it can end the script early.
 TEXT_VARIABLE = "POSECHECK_SPEECH_TEXT"
@@ -242,7 +243,9 @@ class Coach:
 
 
 def make_speaker(mute: bool) -> Speaker:
-    backend = None if mute else SpeechCommand.find()
+    """A speaker with the engine found (muted at first with ``mute``: the mute key can
+    still turn it on)."""
+    backend = SpeechCommand.find()
     if backend is None and not mute:
         print(INSTALL_HINT, file=sys.stderr)
     return Speaker(backend, muted=mute)

@@ -369,12 +369,31 @@ def test_the_key_strip_stays_readable(width, lines):
     import numpy as np
 
     from posecheck.live import _key_help
+    from posecheck.voice import Speaker
 
     image = np.zeros((360, width, 3), np.uint8)
-    strip = _key_help(image, muted=True, mirrored=True)[360:]
+    strip = _key_help(image, Speaker(None, muted=True), mirrored=True)[360:]
     rows = np.flatnonzero((strip > 150).any(axis=(1, 2)))  # rows with text in them
     runs = 1 + int(np.sum(np.diff(rows) > 1)) if rows.size else 0
     assert runs == lines
+
+
+@pytest.mark.parametrize(
+    "backend, muted, mirrored, off",
+    [
+        ("engine", False, False, []),
+        ("engine", True, True, ["[muted]", "[mirrored]"]),
+        # no speech engine: said on the screen, where a person on the floor looks
+        (None, False, False, ["[no voice: install espeak-ng]"]),
+        (None, True, False, ["[muted]"]),
+    ],
+)
+def test_the_key_strip_says_what_is_off(backend, muted, mirrored, off):
+    from posecheck.live import KEYS, _key_texts
+    from posecheck.voice import Speaker
+
+    keys = _key_texts(Speaker(backend, muted=muted), mirrored)
+    assert keys == KEYS.split("  ") + off
 
 
 @pytest.mark.parametrize("results", [1, 8])  # one exercise, or a routine's eight

@@ -5,7 +5,14 @@ import stat
 
 import pytest
 
-from posecheck.voice import ENGINES, TEXT_VARIABLE, Speaker, SpeechCommand, for_speech
+from posecheck.voice import (
+    ENGINES,
+    TEXT_VARIABLE,
+    Speaker,
+    SpeechCommand,
+    for_speech,
+    make_speaker,
+)
 
 WINDOWS_ARGS = list(dict(ENGINES)["powershell"])
 
@@ -131,6 +138,22 @@ def test_muted_says_nothing_and_unmuting_speaks_again():
     sp.say("Hold", now=1.0)
     sp.tick(now=1.0)
     assert voice.said == ["Hold"]
+
+
+@pytest.mark.parametrize("mute", [False, True])
+def test_started_muted_the_mute_key_brings_the_voice_back(mute, tmp_path, monkeypatch):
+    # `posecheck live --mute`, then the m key: the engine was found all along
+    prog = tmp_path / "espeak-ng"
+    prog.write_text("#!/bin/sh\n")
+    prog.chmod(prog.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    sp = make_speaker(mute)
+    assert sp.muted is mute and sp.backend is not None
+    if mute:
+        sp.toggle_mute()
+    sp.say("Hold", now=0.0)
+    sp.tick(now=0.0)
+    assert [text for _, text in sp.spoken] == ["Hold"]
 
 
 def test_no_speech_engine_is_silent_not_an_error():
