@@ -304,6 +304,7 @@ def run_live(args: argparse.Namespace) -> int:
     rest_until: float | None = None
     rest_left = 0.0  # of a paused rest
     interrupted = False
+    failed: cv2.error | None = None  # an OpenCV error that stopped the session
     ended = None  # why the session ended by itself (the end screen says it)
     last_shown = last_frame = None
     started = time.monotonic()
@@ -446,6 +447,8 @@ def run_live(args: argparse.Namespace) -> int:
                     break  # the routine is complete
         except KeyboardInterrupt:
             interrupted = True
+        except cv2.error as err:  # e.g. the window lost to the desktop: keep what was done
+            interrupted, failed = True, err
         finally:
             source.close()
             close_exercise(last=True)  # a report even for a session that saw nothing
@@ -485,7 +488,14 @@ def run_live(args: argparse.Namespace) -> int:
     )
     print(f"  Report: {report_path}" + (f"   Recording: {record}" if record else ""))
     print(f"  {SAFETY}")
+    if failed is not None:
+        print(f"posecheck: error: the session stopped: {_cv2_message(failed)}", file=sys.stderr)
+        return 1
     return 130 if interrupted else 0
+
+
+def _cv2_message(err: cv2.error) -> str:
+    return (getattr(err, "msg", None) or str(err)).strip()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -494,7 +504,7 @@ def main(args: argparse.Namespace) -> int:
     except cv2.error as err:
         # e.g. no display for the window
         print(
-            f"posecheck: error: cannot open a window ({err.msg.strip() if hasattr(err, 'msg') else err}); "
+            f"posecheck: error: cannot open a window ({_cv2_message(err)}); "
             "use --headless, or run under a desktop",
             file=sys.stderr,
         )

@@ -118,6 +118,32 @@ def test_a_routine_stopped_in_its_first_exercise_still_reports_as_a_routine(
     assert report["live_stats"]["frames_processed"] > 0
 
 
+def test_an_opencv_error_mid_session_keeps_the_report(tmp_path, monkeypatch, capsys):
+    # e.g. the window lost to the desktop: the session stops with a clear line, and what
+    # was done is in the report (it said "cannot open a window", and wrote no report)
+    import posecheck.live as live
+
+    drawn = []
+
+    def annotate_then_fail(*args, **kw):
+        drawn.append(1)
+        if len(drawn) == 5:
+            raise cv2.error("the window is gone")
+        return real(*args, **kw)
+
+    real = live.annotate
+    monkeypatch.setattr(live, "annotate", annotate_then_fail)
+    report_path = tmp_path / "live.json"
+    args = live_args(
+        exercise="bridge", camera=SAMPLES / "bridge.mp4", headless=True, mute=True,
+        report=report_path, max_seconds=3,
+    )  # fmt: skip
+    assert live.main(args) == 1
+    assert "the session stopped: the window is gone" in capsys.readouterr().err
+    report = json.loads(report_path.read_text())
+    assert report["partial"] is True and report["exercise"] == "bridge"
+
+
 def _live(*args: str) -> list[str]:
     """The command line of ``posecheck live -e bridge`` with ``args``, as a user runs it."""
     return [sys.executable, "-m", "posecheck.cli", "live", "-e", "bridge", *args]
