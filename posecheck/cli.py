@@ -58,7 +58,7 @@ def clock_time(text: str, option: str = "time") -> float:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from posecheck.report import SAFETY, VIDEO_SUFFIXES, beside, names_folder, output_path
+    from posecheck.report import SAFETY, VIDEO_SUFFIXES, beside, output_path, taken_as_folder
     from posecheck.source import quarter_turn
     from posecheck.spec import load_spec
 
@@ -70,9 +70,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         since = f"--from {args.start:g} s" if args.start is not None else "the start (0 s)"
         raise ValueError(f"--to {args.end:g} s must come after {since}")
     several = len(args.video) > 1
-    for option, given in (("--out", args.out), ("--report", args.report)):
-        if several and given and not names_folder(given):
-            raise ValueError(f"{option} {given}: with several videos, give a folder (ending in /)")
+    for option, given, suffixes in (
+        ("--out", args.out, VIDEO_SUFFIXES),
+        ("--report", args.report, ()),
+    ):
+        if several and given and not taken_as_folder(given, suffixes):
+            raise ValueError(
+                f"{option} {given}: with several videos, give a folder (a name without a "
+                "file type, or ending in /)"
+            )
     plans = []  # every output is checked before the first video is read
     for video in args.video:
         stem = _output_stem(video, spec.id)

@@ -30,6 +30,16 @@ def names_folder(given: str | None) -> bool:
         return False
 
 
+def taken_as_folder(given: str, suffixes: tuple[str, ...] = ()) -> bool:
+    """Whether :func:`output_path` puts its file inside ``given``: a folder that exists,
+    a name ending in a slash, or a name without a file type (a folder to make; for an
+    output of any type, such as a report, only one that does not exist yet, as a pipe or
+    a device may have no type)."""
+    return names_folder(given) or (
+        not Path(given).suffix and bool(suffixes or not Path(given).exists())
+    )
+
+
 def beside(placed: Path | None, given: str | None) -> str | None:
     """The folder of an output whose place the user gave (``given``), for another output
     whose place they did not: the report goes with the annotated video they asked for."""
@@ -54,9 +64,7 @@ def output_path(
     not after a long video or a whole live session."""
     if not given:
         path = Path(default_name)
-    elif names_folder(given) or (
-        not Path(given).suffix and (suffixes or not Path(given).exists())
-    ):  # a name without the file type: a folder to make (a report's may be a pipe)
+    elif taken_as_folder(given, suffixes):
         path = Path(given) / default_name
     else:
         path = Path(given)

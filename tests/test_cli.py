@@ -225,13 +225,18 @@ def test_a_folder_that_refuses_files_fails_before_the_run(blank_video, capsys):
     assert rc == 2 and "--report /proc/r.json: cannot write in /proc" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "folder",
+    [lambda p: f"{p}/", str],  # "r/", or "r" as for one video: a name without a file type
+    ids=["ending in a slash", "no file type"],
+)
 def test_several_videos_each_get_a_report_and_a_bad_one_does_not_stop_the_rest(
-    tmp_path, blank_video, capsys
+    folder, tmp_path, blank_video, capsys
 ):
     other = tmp_path / "other.mp4"
     other.write_bytes(blank_video.read_bytes())
     argv = [str(blank_video), str(tmp_path / "gone.mp4"), str(other)]
-    rc = main(["analyze", *argv, "-e", "bridge", "-q", "--no-video", "-r", f"{tmp_path}/r/"])
+    rc = main(["analyze", *argv, "-e", "bridge", "-q", "--no-video", "-r", folder(tmp_path / "r")])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("posecheck: error:") == 1 and "gone.mp4" in err
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
