@@ -183,11 +183,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"[{i + 1}/{n}] {name}", file=sys.stderr, flush=True)
 
     if args.cross:
+        if args.check:
+            raise ValueError("--check sets no target for --cross: run them one at a time")
         results = cross_folder(
             args.folder,
             use_cache=not args.no_cache,
             verbose=args.verbose,
             progress=None if args.quiet else progress,
+            exercise=args.exercise,
         )
         print(format_cross(results))
         return 0

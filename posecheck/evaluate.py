@@ -387,11 +387,16 @@ def _movement(entry: dict) -> str:
 
 
 def cross_folder(
-    folder: str | Path, use_cache: bool = True, verbose: bool = False, progress=None
+    folder: str | Path,
+    use_cache: bool = True,
+    verbose: bool = False,
+    progress=None,
+    exercise: str | None = None,
 ) -> list[CrossResult]:
-    """Every clip analysed as every exercise it does not show (the wrong-exercise check)."""
+    """Every clip analysed as every exercise it does not show (the wrong-exercise check),
+    or only as ``exercise``."""
     clips = load_clips(folder)
-    specs = {ex: load_spec(ex) for ex in spec_ids()}
+    specs = {s.id: s for s in map(load_spec, [exercise] if exercise else spec_ids())}
     out = []
     for i, entry in enumerate(clips):
         if progress:

@@ -212,6 +212,40 @@ def test_cross_table_names_what_fooled_each_exercise():
     )
 
 
+@pytest.mark.parametrize(
+    "exercise, asked",
+    [
+        (None, {"bridge", "cat_cow", "child_pose", "cobra", "hamstring_stretch",
+                "knee_to_chest", "pelvic_tilt", "spine_twist"} - {"cobra"}),
+        ("bridge", {"bridge"}),
+        ("single knee to chest", {"knee_to_chest"}),  # an alias, as --exercise takes it
+    ],
+)  # fmt: skip
+def test_cross_asks_as_every_other_exercise_or_the_one_given(
+    exercise, asked, tmp_path, monkeypatch
+):
+    import json
+
+    import posecheck.evaluate as ev
+    from posecheck.frame import PoseFrame
+
+    (tmp_path / "clip.mp4").write_bytes(b"")
+    truth = {"file": "clip.mp4", "exercise": "cobra", "view": "side"}
+    (tmp_path / "clip.json").write_text(json.dumps(truth))
+    nobody = [PoseFrame.empty(i / 30, (640, 480)) for i in range(30)]
+    monkeypatch.setattr(ev, "load_or_compute_poses", lambda *a, **k: nobody)
+    results = ev.cross_folder(tmp_path, exercise=exercise)
+    assert {r.asked for r in results} == asked
+    assert not any(r.counted for r in results)
+
+
+def test_cross_with_check_is_one_clear_error(tmp_path, capsys):
+    from posecheck.cli import main
+
+    assert main(["evaluate", str(tmp_path), "--cross", "--check", "footage"]) == 2
+    assert "--check sets no target for --cross" in capsys.readouterr().err
+
+
 def test_a_broken_pose_cache_is_read_again(tmp_path, monkeypatch):
     monkeypatch.setenv("POSECHECK_CACHE", str(tmp_path / "cache"))
     video = write_video(tmp_path / "v.mp4", seconds=1.0)
