@@ -193,7 +193,6 @@ class Exercise:
         self.smoother = PoseSmoother(follow_swaps=spec.follow_swapped_legs)
         self.started = time.monotonic()
         self.done = False
-        self.frames = 0
 
 
 def _window_closed() -> bool:
@@ -358,6 +357,7 @@ def run_live(args: argparse.Namespace) -> int:
                 with frame_step():  # a stop waits for the frame to be recorded
                     now = time.monotonic()
                     view = flip(frame.image) if mirror else frame.image
+                    processed = False
                     if paused or rest_until is not None:
                         speaker.tick()  # with no session frames: "Rest. Next: ..." said now
                     if paused:  # a rest too: its countdown waits
@@ -380,12 +380,12 @@ def run_live(args: argparse.Namespace) -> int:
                     else:
                         raw = estimator.detect(frame.image, frame.timestamp_s)
                         state = ex.session.update(ex.smoother.update(raw))
-                        ex.frames += 1
                         coach.update(state)
                         shown = annotate(view, state, ex.spec, style)
                         if any(e.kind == "done" for e in state.events) and args.routine:
                             ex.done = True
                         stats.processed += 1
+                        processed = True
                     last_frame = view
                     if sink is not None:
                         sink.write(shown, frame.timestamp_s)  # as annotated, without the key help
@@ -397,7 +397,8 @@ def run_live(args: argparse.Namespace) -> int:
                             key = ord("q")  # as quitting
                     else:
                         key = 255
-                stats.latencies_ms.append((time.monotonic() - frame.captured_at) * 1000.0)
+                if processed:  # a paused or resting frame is shown at once: not timed
+                    stats.latencies_ms.append((time.monotonic() - frame.captured_at) * 1000.0)
                 last_shown = shown
                 step = 0
                 if key in (ord("q"), 27):

@@ -144,6 +144,33 @@ def test_an_opencv_error_mid_session_keeps_the_report(tmp_path, monkeypatch, cap
     assert report["partial"] is True and report["exercise"] == "bridge"
 
 
+def test_latency_is_timed_on_processed_frames_only(tmp_path, monkeypatch):
+    # a routine whose first exercise is done at once: the rest of the run is the rest
+    # screen, whose frames are shown without the pose model and must not be timed
+    import dataclasses
+
+    import posecheck.live as live
+    from posecheck.session import ExerciseSession, SessionEvent
+
+    real = ExerciseSession.update
+
+    def done_at_once(self, pose):
+        state = real(self, pose)
+        done = SessionEvent("done", state.timestamp_s)
+        return dataclasses.replace(state, events=(*state.events, done))
+
+    monkeypatch.setattr(ExerciseSession, "update", done_at_once)
+    runs, made = [], live.LiveStats
+    monkeypatch.setattr(live, "LiveStats", lambda: runs.append(made()) or runs[-1])
+    args = live_args(
+        routine="bridge,cobra", camera=SAMPLES / "bridge.mp4", headless=True, mute=True,
+        report=tmp_path / "r.json", max_seconds=2,
+    )  # fmt: skip
+    assert run_live(args) == 0
+    (stats,) = runs
+    assert stats.processed == 1 and len(stats.latencies_ms) == 1
+
+
 def _live(*args: str) -> list[str]:
     """The command line of ``posecheck live -e bridge`` with ``args``, as a user runs it."""
     return [sys.executable, "-m", "posecheck.cli", "live", "-e", "bridge", *args]
