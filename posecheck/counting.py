@@ -308,7 +308,6 @@ class RepCounter:
             self.partial += 1
             return [RepEvent("partial_rest", t, Rep(swing_start, t, complete=False, peak=math.nan))]
         if target is RepState.RISING:
-            self._peak = max(self._peak, -math.inf)
             return [RepEvent("started", t)]
         return []
 

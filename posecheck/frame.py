@@ -57,13 +57,6 @@ class PoseFrame:
             present=False,
         )
 
-    def point(self, lm: Landmark) -> np.ndarray:
-        """Pixel coordinates (x, y) of one landmark."""
-        return self.xy[lm]
-
-    def world_point(self, lm: Landmark) -> np.ndarray:
-        return self.world[lm]
-
     def in_frame(self, lm: Landmark, margin: float = 0.0) -> bool:
         """True when the landmark's pixel position lies inside the image (less ``margin`` px)."""
         x, y = self.xy[lm]
@@ -98,10 +91,6 @@ class PoseFrame:
             visibility=self.visibility,
             present=self.present,
         )
-
-    def visible(self, lm: Landmark, min_visibility: float = 0.5) -> bool:
-        """Present, in frame and visible enough to be trusted."""
-        return bool(self.present and self.visibility[lm] >= min_visibility and self.in_frame(lm))
 
 
 def turn_points(

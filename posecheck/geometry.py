@@ -1,8 +1,9 @@
 """Pure geometry on landmark coordinates (numpy only, no drawing, no state).
 
 Image coordinates: x to the right, y down (pixels). World coordinates: MediaPipe's metric
-frame centred between the hips, in the camera's orientation. Every function returns NaN
-when an input point is NaN, so missing landmarks propagate instead of raising.
+frame centred between the hips, in the camera's orientation. A function of points returns
+NaN when an input point is NaN, so missing landmarks propagate instead of raising (the
+torso length and the facing side and view use what they can see).
 """
 
 from __future__ import annotations
@@ -52,10 +53,9 @@ def midpoint(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def torso_length_px(pose: PoseFrame) -> float:
-    """Shoulder-mid to hip-mid distance in pixels: the unit of normalised distances.
-
-    Falls back on the longer single-side shoulder-hip segment when one side is missing.
-    """
+    """The torso's length in pixels, the unit of normalised distances: the longest of
+    shoulder-mid to hip-mid and the two sides' shoulder to hip (a torso seen turned reads
+    short on one of them, never long); NaN when none can be measured."""
     mid = np.linalg.norm(
         midpoint(pose.xy[Landmark.LEFT_SHOULDER], pose.xy[Landmark.RIGHT_SHOULDER])
         - midpoint(pose.xy[Landmark.LEFT_HIP], pose.xy[Landmark.RIGHT_HIP])

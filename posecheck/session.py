@@ -56,7 +56,9 @@ class SessionSettings:
             until it has ended and this long after.
         hold_shown_after_s: a hold is shown and said ("Hold", the countdown) once it has
             run this long and is in its position: a limb passing through the position
-            is not announced. Its time still counts from its start.
+            is not announced. Its clock counts from then: the time getting into it is
+            off the clock shown and said, and is given back to the report's hold before
+            that is trimmed (``settle``).
         hold_base_s: ``from_hold`` measures are taken relative to their median over this
             window of a hold (seconds after it began): settled, before a fault sets in.
         hold_base_turn_deg: ... and are unknown when the body's axis in the picture has
@@ -313,7 +315,7 @@ class ExerciseSession:
         self._anchor_samples: deque[tuple[float, np.ndarray, np.ndarray, float]] = deque()
 
     # ------------------------------------------------------------------ helpers
-    def _set_message(self, text: str, t: float, kind: str = "info") -> None:
+    def _set_message(self, text: str, t: float) -> None:
         self._message = (text, t + self.settings.message_s)
 
     def _track(

@@ -55,7 +55,6 @@ MEASURE_KINDS = {
     ),
 }
 SPACES = ("image", "world")
-COUNT_KINDS = ("reps", "hold")
 SWITCH_RULES = ("after_each_hold", "after_sets", "never")
 REP_PROPERTIES = (
     "rise_s",
@@ -67,7 +66,6 @@ REP_PROPERTIES = (
     "rest_peak",
     "speed",
 )
-_OPS = ("<=", ">=", "<", ">")
 _NAME = r"(?:(?:other|near|left|right)\.)?[a-z_][a-z0-9_]*"
 _NUM = r"-?\d+(?:\.\d+)?"
 _SIMPLE = re.compile(rf"^\s*({_NAME})\s*(<=|>=|<|>)\s*({_NUM})\s*$")

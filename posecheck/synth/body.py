@@ -94,33 +94,6 @@ def _roll_x(v: np.ndarray, deg: float) -> np.ndarray:
     return np.array([v[0], c * v[1] - s * v[2], s * v[1] + c * v[2]])
 
 
-JOINTS = (
-    "head",
-    "nose",
-    "neck_base",
-    "shoulder_c",
-    "pelvis_c",
-    "mid_back",
-    *[
-        f"{s}_{j}"
-        for s in ("left", "right")
-        for j in (
-            "shoulder",
-            "elbow",
-            "wrist",
-            "hand",
-            "hip",
-            "knee",
-            "ankle",
-            "heel",
-            "toe",
-            "eye",
-            "ear",
-        )
-    ],
-)
-
-
 def joints(body: Body, pose: Pose) -> dict[str, np.ndarray]:
     """3-D positions of the figure's joints."""
     j: dict[str, np.ndarray] = {}

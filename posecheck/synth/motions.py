@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
-from posecheck.synth.body import Body, Limb, Pose, joints, lerp_pose
+from posecheck.synth.body import Body, Limb, Pose, lerp_pose
 
 SIDES = ("left", "right")
 
@@ -116,7 +114,6 @@ class Script:
 
 
 # ----------------------------------------------------------------- key poses
-FLOOR_HIP = 0.11
 FLOOR_SHOULDER = 0.11
 
 
@@ -353,7 +350,3 @@ def sitting(body: Body) -> Pose:
     return Pose(
         pelvis=pelvis, torso=95.0, neck=92.0, face=180.0, face_turn=20.0, legs=legs, arms=arms
     )
-
-
-def check_reach(body: Body, pose: Pose) -> dict[str, np.ndarray]:
-    return joints(body, pose)

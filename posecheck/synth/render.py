@@ -280,8 +280,3 @@ class Renderer:
         """The room with nobody in it."""
         out = np.clip(self._bg, 0, 255).astype(np.uint8)
         return cv2.resize(out, self.camera.size, interpolation=cv2.INTER_LINEAR)
-
-    def landmarks_2d(self, pose: Pose) -> dict[str, np.ndarray]:
-        """Where the figure's joints project, in output pixels (for checking the estimator)."""
-        j = joints(self.body, pose)
-        return {k: self.camera.project(v) for k, v in j.items()}
