@@ -519,7 +519,6 @@ class ExerciseSession:
         self._from_hold(values, pose, t)
         if pose.present:
             self.frames_with_person += 1
-        if pose.present:
             values.near = self._steady_near(values.near, t)
         side = self._working_side(values, pose) if pose.present else (self._side or "left")
         if self._side is not None and not spec.has_sides and self._mid_movement():
@@ -529,7 +528,65 @@ class ExerciseSession:
         if view != "unknown" and pose.present:
             self.view_counts[view] += 1
 
-        # Setup problems, most basic first; each is a timed event in the report.
+        problems, only_hidden = self._setup_problems(pose, values, side, view)
+        setup_ok = not problems
+        paused = False
+        if self.stage is Stage.SETUP:
+            self._setup_step(values, as_read, problems, only_hidden, side, t, events)
+        elif not setup_ok:
+            if self._last_seen_s is not None and t - self._last_seen_s > st.lost_s:
+                paused = True
+        else:
+            self._last_seen_s = t
+            resting = spec.sides.anchor and not self._mid_movement()
+            if resting and values.test(spec.start.position):
+                self._note_anchor(as_read, t)
+        self._track_setup(problems, t)
+
+        out_of_place = self._out_of_place(values, t)
+        if spec.relative_measure and not out_of_place:
+            # The resting baseline is learnt from the first frames on, setup included.
+            self._relative(values.get(spec.relative_measure), t)
+        phase = "setup"
+        hold_status = None
+        if self.stage is Stage.COUNTING and spec.resolution is not None and self.resolution is None:
+            self._judge_resolution(values, t)
+        if self.stage is Stage.COUNTING:
+            # A hidden body part pauses counting, but a cue whose own landmarks can be
+            # seen still speaks (measures on hidden landmarks are unknown anyway).
+            cues_usable = setup_ok or only_hidden
+            phase = self._count(values, side, t, events, setup_ok, cues_usable, out_of_place)
+            moving = phase in ("rising", "top", "lowering") or self._hold_shown
+            if moving and self._message and self._message[0] == READY_TEXT:
+                self._message = None  # under way: "ready" is stale
+            if self.hold_timer is not None:
+                hold_status = self._hold_status(side)
+        return FrameState(
+            timestamp_s=t,
+            pose=pose,
+            stage=self.stage,
+            phase=phase,
+            side=side if spec.has_sides else None,
+            view=view,
+            measures=self._shown_measures(values),
+            cue=self._current_cue(problems, t),
+            reps=self.rep_counts(),
+            partial_reps=sum(kind != "under_way" for *_, kind in self.partials),
+            hold=hold_status,
+            sets_done=self._sets_shown(hold_status),
+            message=self._frame_message(problems, paused, hold_status, t),
+            events=tuple(events),
+            paused=paused,
+            short_holds=sum(not met for _, _, met in self.holds) if spec.targets.hold_s else 0,
+        )
+
+    def _setup_problems(
+        self, pose: PoseFrame, values: MeasureValues, side: str, view: str
+    ) -> tuple[list[tuple[str, str]], bool]:
+        """What keeps the setup check from passing (or pauses counting), most basic first,
+        as (id, message); each is a timed event in the report. Also whether all of them
+        are hidden body parts."""
+        spec = self.spec
         needed_side = side if spec.view == "side" and not spec.has_sides else None
         out, hidden = self._missing_parts(pose, needed_side) if pose.present else ([], [])
         problems: list[tuple[str, str]] = []
@@ -550,161 +607,131 @@ class ExerciseSession:
         only_hidden = bool(problems) and all(pid == "not_visible" for pid, _ in problems)
         if self.stage is Stage.COUNTING and only_hidden and self._count_readable(values):
             problems = []  # a hidden part the count does not read: feet behind the knees
+        return problems, only_hidden
+
+    def _setup_step(
+        self,
+        values: MeasureValues,
+        as_read: PoseFrame,
+        problems: list[tuple[str, str]],
+        only_hidden: bool,
+        side: str,
+        t: float,
+        events: list[SessionEvent],
+    ) -> None:
+        """The setup check's frame: time the starting position (adding its message to
+        ``problems`` while it is not reached), note a hold under way before it, and start
+        counting once it has been held for ``start.hold_s``."""
+        spec = self.spec
         setup_ok = not problems
-        paused = False
-
-        if self.stage is Stage.SETUP:
-            # The starting position is timed while only the view is in doubt (the view is
-            # judged over a window, so it settles later): once it has, counting can start.
-            view_only = bool(problems) and all(pid in _VIEW_PROBLEMS for pid, _ in problems)
-            in_start = values.test(spec.start.position) if setup_ok or view_only else None
-            if in_start:
-                self._start_samples.append(
-                    {k: values.values[k] for k in self._from_start_keys(values)}
-                    | {"torso_px": values.torso[0], "torso_m": values.torso[1]}
-                )
-                self._note_anchor(as_read, t)
-                if self._start_since is None:
-                    self._start_since = t
-            else:
-                self._start_since = None
-            if setup_ok and not in_start:
-                problems.append(("start_position", spec.start.message))
-            if not in_start and self._holding_before_start(values, problems, only_hidden):
-                spans = self.held_before_start  # a hold under way that cannot be timed
-                if spans and t - spans[-1][1] <= spec.hold.grace_s:
-                    spans[-1] = (spans[-1][0], t, spans[-1][2])
-                else:
-                    spans.append((t, t, Counter()))
-                spans[-1][2][side] += 1
-            if setup_ok and in_start and t - self._start_since >= spec.start.hold_s:
-                self._start_ref = {
-                    k: _median_known([d[k] for d in self._start_samples])
-                    for k in (self._start_samples[-1] if self._start_samples else {})
-                }
-                self._set_anchor_places()
-                self.stage = Stage.COUNTING
-                self.setup_passed_s = t
-                events.append(SessionEvent("setup_passed", t, message="Ready: start when you like"))
-                self._set_message(READY_TEXT, t)
+        # The starting position is timed while only the view is in doubt (the view is
+        # judged over a window, so it settles later): once it has, counting can start.
+        view_only = bool(problems) and all(pid in _VIEW_PROBLEMS for pid, _ in problems)
+        in_start = values.test(spec.start.position) if setup_ok or view_only else None
+        if in_start:
+            self._start_samples.append(
+                {k: values.values[k] for k in self._from_start_keys(values)}
+                | {"torso_px": values.torso[0], "torso_m": values.torso[1]}
+            )
+            self._note_anchor(as_read, t)
+            if self._start_since is None:
+                self._start_since = t
         else:
-            lost = not setup_ok
-            if lost:
-                if self._last_seen_s is not None and t - self._last_seen_s > st.lost_s:
-                    paused = True
+            self._start_since = None
+        if setup_ok and not in_start:
+            problems.append(("start_position", spec.start.message))
+        if not in_start and self._holding_before_start(values, problems, only_hidden):
+            spans = self.held_before_start  # a hold under way that cannot be timed
+            if spans and t - spans[-1][1] <= spec.hold.grace_s:
+                spans[-1] = (spans[-1][0], t, spans[-1][2])
             else:
-                self._last_seen_s = t
-                resting = spec.sides.anchor and not self._mid_movement()
-                if resting and values.test(spec.start.position):
-                    self._note_anchor(as_read, t)
+                spans.append((t, t, Counter()))
+            spans[-1][2][side] += 1
+        if setup_ok and in_start and t - self._start_since >= spec.start.hold_s:
+            self._start_ref = {
+                k: _median_known([d[k] for d in self._start_samples])
+                for k in (self._start_samples[-1] if self._start_samples else {})
+            }
+            self._set_anchor_places()
+            self.stage = Stage.COUNTING
+            self.setup_passed_s = t
+            events.append(SessionEvent("setup_passed", t, message="Ready: start when you like"))
+            self._set_message(READY_TEXT, t)
 
-        active_ids = {pid for pid, _ in problems}
-        for pid, msg in problems:
+    def _track_setup(self, problems: list[tuple[str, str]], t: float) -> None:
+        """Open the setup events of this frame's problems; close those of the others."""
+        active = {pid for pid, _ in problems}
+        now = [(pid, msg, True) for pid, msg in problems]
+        gone = [(pid, "", False) for pid in self._setup_trackers if pid not in active]
+        for pid, msg, on in now + gone:
             self._track(
                 self._setup_trackers,
                 self._open_setup,
                 self.setup_events,
                 pid,
                 msg,
-                True,
+                on,
                 t,
                 "setup",
                 0.0,
-                st.setup_clear_s,
+                self.settings.setup_clear_s,
             )
-        for pid in list(self._setup_trackers):
-            if pid not in active_ids:
-                self._track(
-                    self._setup_trackers,
-                    self._open_setup,
-                    self.setup_events,
-                    pid,
-                    "",
-                    False,
-                    t,
-                    "setup",
-                    0.0,
-                    st.setup_clear_s,
-                )
 
-        out_of_place = self._out_of_place(values, t)
-        if spec.relative_measure and not out_of_place:
-            # The resting baseline is learnt from the first frames on, setup included.
-            self._relative(values.get(spec.relative_measure), t)
-        phase = "setup"
-        hold_status = None
-        if self.stage is Stage.COUNTING and spec.resolution is not None and self.resolution is None:
-            self._judge_resolution(values, t)
-        if self.stage is Stage.COUNTING:
-            # A hidden body part pauses counting, but a cue whose own landmarks can be
-            # seen still speaks (measures on hidden landmarks are unknown anyway).
-            cues_usable = setup_ok or only_hidden
-            phase = self._count(values, side, t, events, setup_ok, cues_usable, out_of_place)
-            moving = phase in ("rising", "top", "lowering") or self._hold_shown
-            if moving and self._message and self._message[0] == READY_TEXT:
-                self._message = None  # under way: "ready" is stale
-            if self.hold_timer is not None:
-                hs = None
-                if spec.has_sides:
-                    hs = self._voted_side()[0] or self._hold_side
-                running = self._hold_shown
-                # "next: LEFT" once a side has been asked for: before the first hold,
-                # either side may go first
-                waiting = spec.has_sides and not self._all_done and bool(self.holds)
-                hold_status = HoldStatus(
-                    side=hs if running else (self._switch_to or side if waiting else None),
-                    # nothing before it is announced: its clock then counts from there
-                    elapsed_s=self.hold_timer.elapsed_s if running else 0.0,
-                    target_s=spec.targets.hold_s,
-                    running=running,
-                    stopped=running and self._form_stopped,
-                )
+    def _hold_status(self, side: str) -> HoldStatus:
+        """The hold timer as the ring shows it: the running hold (nothing before it is
+        announced: its clock then counts from there), or the side asked for next."""
+        spec = self.spec
+        running = self._hold_shown
+        hs = (self._voted_side()[0] or self._hold_side) if spec.has_sides else None
+        # "next: LEFT" once a side has been asked for: before the first hold, either side
+        # may go first
+        waiting = spec.has_sides and not self._all_done and bool(self.holds)
+        return HoldStatus(
+            side=hs if running else (self._switch_to or side if waiting else None),
+            elapsed_s=self.hold_timer.elapsed_s if running else 0.0,
+            target_s=spec.targets.hold_s,
+            running=running,
+            stopped=running and self._form_stopped,
+        )
 
-        cue = self._current_cue(problems, t)
-        message = None
+    def _frame_message(
+        self,
+        problems: list[tuple[str, str]],
+        paused: bool,
+        hold_status: HoldStatus | None,
+        t: float,
+    ) -> str | None:
+        """The frame's one message: counting paused; else a one-off message still up; the
+        view that cannot tell the movement from rest; a hold paused; its time left."""
+        if paused and self.stage is Stage.COUNTING:
+            return "Counting paused: " + (problems[0][1] if problems else "lost sight of you")
         if self._message and t <= self._message[1]:
-            message = self._message[0]
-        if message is None and self.resolution is not None and not self.resolution["resolvable"]:
-            message = self.resolution["message"]
+            return self._message[0]
+        if self.resolution is not None and not self.resolution["resolvable"]:
+            return self.resolution["message"]
+        timer = self.hold_timer
         if (
-            message is None
-            and self.hold_timer is not None
-            and self.hold_timer.state.value == "paused"
+            timer is not None
+            and timer.state.value == "paused"
             and self._hold_shown
-            and not self.hold_timer.target_met  # then leaving it is the release, not a slip
+            and not timer.target_met  # then leaving it is the release, not a slip
         ):
-            message = "Hold paused: get back into position to go on"
-        if message is None and hold_status is not None and hold_status.running:
+            return "Hold paused: get back into position to go on"
+        if hold_status is not None and hold_status.running:
             target = hold_status.target_s
             if target and hold_status.elapsed_s < target:
-                left = int(math.ceil(target - hold_status.elapsed_s))
-                message = f"Hold... {left} s left"
-        if paused and self.stage is Stage.COUNTING:
-            message = "Counting paused: " + (problems[0][1] if problems else "lost sight of you")
+                return f"Hold... {int(math.ceil(target - hold_status.elapsed_s))} s left"
+        return None
+
+    def _shown_measures(self, values: MeasureValues) -> dict[str, float]:
+        """The spec's ``show`` measures, a relative one from the person's resting value
+        (as it is counted)."""
         shown = {}
-        for name in spec.show:
+        for name in self.spec.show:
             shown[name] = values.get(name)
-            if name == spec.relative_measure:
-                # counted from the person's resting value: show it that way
+            if name == self.spec.relative_measure:
                 shown[name] -= self._baseline if self._baseline is not None else math.nan
-        return FrameState(
-            timestamp_s=t,
-            pose=pose,
-            stage=self.stage,
-            phase=phase,
-            side=side if spec.has_sides else None,
-            view=view,
-            measures=shown,
-            cue=cue,
-            reps=self.rep_counts(),
-            partial_reps=sum(kind != "under_way" for *_, kind in self.partials),
-            hold=hold_status,
-            sets_done=self._sets_shown(hold_status),
-            message=message,
-            events=tuple(events),
-            paused=paused,
-            short_holds=sum(not met for _, _, met in self.holds) if spec.targets.hold_s else 0,
-        )
+        return shown
 
     def _holding_before_start(
         self, values: MeasureValues, problems: list[tuple[str, str]], only_hidden: bool
