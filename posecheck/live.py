@@ -249,26 +249,26 @@ def session_report(reports: list[dict], routine: bool, live: dict) -> dict:
     return reports[0]
 
 
-def run_live(args: argparse.Namespace) -> int:
-    check_numbers(args)
+def _exercise_ids(args: argparse.Namespace) -> list[str]:
+    """The exercises asked for: ``--exercise``, or the ``--routine``'s."""
     if not args.routine and not args.exercise:
         raise ValueError("give --exercise ID (see 'posecheck exercises') or --routine")
     if args.routine and args.exercise:
         raise ValueError("give --exercise or --routine, not both")
     if args.routine and args.routine.strip().lower() == "all":
-        ids = list(ROUTINE)
-    elif args.routine:
+        return list(ROUTINE)
+    if args.routine:
         ids = [i for i in args.routine.split(",") if i.strip()]
         if not ids:
             raise ValueError("--routine: name the exercises (e.g. knee_to_chest,bridge)")
-    else:
-        ids = [args.exercise]
-    specs = [load_spec(i) for i in ids]
-    rotate = quarter_turn(args.rotate)
-    no_window = None if args.headless else display_problem()
-    if no_window:
-        raise ValueError(f"cannot open a window: {no_window}; use --headless")
-    stamp = f"{datetime.now():%Y%m%d_%H%M%S}"  # outputs are checked before the camera opens
+        return ids
+    return [args.exercise]
+
+
+def _outputs(args: argparse.Namespace) -> tuple[Path | None, Path, Path | None]:
+    """Where the recording, the report and the snapshot go: checked before the camera
+    opens, so a name that cannot be written fails at once."""
+    stamp = f"{datetime.now():%Y%m%d_%H%M%S}"
     played = [args.camera] if camera_index(args.camera) is None else []  # a file as a camera
     record = snapshot = None
     if args.record:
@@ -289,6 +289,36 @@ def run_live(args: argparse.Namespace) -> int:
         snapshot = output_path(
             args.snapshot, f"live_{stamp}.png", option="--snapshot", suffixes=IMAGE_SUFFIXES
         )
+    return record, report_path, snapshot
+
+
+def _print_summary(reports: list[dict], live: dict, report_path: Path, record: Path | None) -> None:
+    """The session's results on the terminal, as ``analyze`` prints them."""
+    for r in reports:
+        print(format_summary(r))
+        if r.get("ended_by_reset"):
+            print("  Reset (key r): counted afresh from here.")
+    latency = (
+        f"latency p50 {live['latency_ms_p50']} ms, p95 {live['latency_ms_p95']} ms"
+        if live["latency_ms_p50"] is not None
+        else "no frame processed"
+    )
+    print(
+        f"  Live: {live['processed_fps']} fps processed, {live['frames_dropped']} frames dropped, "
+        + latency
+    )
+    print(f"  Report: {report_path}" + (f"   Recording: {record}" if record else ""))
+    print(f"  {SAFETY}")
+
+
+def run_live(args: argparse.Namespace) -> int:
+    check_numbers(args)
+    specs = [load_spec(i) for i in _exercise_ids(args)]
+    rotate = quarter_turn(args.rotate)
+    no_window = None if args.headless else display_problem()
+    if no_window:
+        raise ValueError(f"cannot open a window: {no_window}; use --headless")
+    record, report_path, snapshot = _outputs(args)
     source = open_live_source(args.camera, loop=args.loop, rotate=rotate)
     mirror = source.is_camera if args.mirror is None else args.mirror
     speaker = make_speaker(args.mute)
@@ -474,21 +504,7 @@ def run_live(args: argparse.Namespace) -> int:
             f"posecheck: no frame was shown, so no snapshot was written to {snapshot}",
             file=sys.stderr,
         )
-    for r in reports:
-        print(format_summary(r))
-        if r.get("ended_by_reset"):
-            print("  Reset (key r): counted afresh from here.")
-    latency = (
-        f"latency p50 {live['latency_ms_p50']} ms, p95 {live['latency_ms_p95']} ms"
-        if live["latency_ms_p50"] is not None
-        else "no frame processed"
-    )
-    print(
-        f"  Live: {live['processed_fps']} fps processed, {live['frames_dropped']} frames dropped, "
-        + latency
-    )
-    print(f"  Report: {report_path}" + (f"   Recording: {record}" if record else ""))
-    print(f"  {SAFETY}")
+    _print_summary(reports, live, report_path, record)
     if failed is not None:
         print(f"posecheck: error: the session stopped: {_cv2_message(failed)}", file=sys.stderr)
         return 1
