@@ -946,10 +946,16 @@ class ExerciseSession:
                 self.reps_counter.abandon(t)
                 return self.reps_counter.state.value
             self.reps_counter.use(spec.reps.for_view(self._current_view))
-            for ev in self.reps_counter.update(t, value, top):
+            before = self.reps_counter.state
+            reps = self.reps_counter.update(t, value, top)
+            for ev in reps:
                 self._on_rep(ev, side, events)
-            if self.reps_counter.state is RepState.TOP:
-                self._flash_cue = None  # the last rep's advice, once this one is at the top
+            at_top = self.reps_counter.state is RepState.TOP
+            ended = any(ev.kind == "completed" or ev.kind in _UNCOUNTED_REPS for ev in reps)
+            if at_top and before is not RepState.TOP and not ended:
+                # the last rep's advice, once the next is at the top (a cat-cow rep, or a
+                # swing turned back, ends at the top: its own advice stays)
+                self._flash_cue = None
             return self.reps_counter.state.value
 
         timer = self.hold_timer

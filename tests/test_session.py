@@ -953,6 +953,19 @@ def test_cat_cow(name, segments, cycles):
     assert play("cat_cow", segments).summary()["reps"]["total"] == cycles
 
 
+@pytest.mark.parametrize("hurried", [False, True])
+def test_cat_cow_hurried_is_shown_and_said_as_it_happens(hurried):
+    # a cat-cow rep ends at the top (the other end): its advice must still be shown then,
+    # not only listed in the report (it was cleared on the frame it was given)
+    end_s = 0.5 if hurried else 2.0
+    segments = [(fours(10), 1)] + [(fours(35), end_s), (fours(-25), end_s)] * 3
+    session = ExerciseSession(load_spec("cat_cow"))
+    shown = {state.cue.id for _, _, state in each_frame(session, segments) if state.cue}
+    session.finish()
+    reported = {c["id"] for c in session.summary()["cues"]}
+    assert ("move_slowly" in shown) is hurried and ("move_slowly" in reported) is hurried
+
+
 def leg_raised(t):
     """Feet flat, then the far (right) leg raised straight, 60 degrees up: a hamstring
     stretch; the near knee stays where it was."""
