@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from posecheck.session import FrameState
 
+# Setup guidance is said once it has been shown this long (seconds of video).
+SETUP_SAY_AFTER_S = 0.5
 VOICE_HINT = "install espeak-ng"  # shown on the live screen when no engine is found
 INSTALL_HINT = f"posecheck: for spoken cues {VOICE_HINT} (sudo apt-get install espeak-ng)"
 # Windows' built-in voice (System.Speech). The text comes in an environment variable, so
@@ -190,7 +192,8 @@ class Coach:
 
     def __init__(self, speaker: Speaker):
         self.speaker = speaker
-        self._last_cue: str | None = None
+        # the cue shown: its id, since when, and whether it has been said
+        self._cue: tuple[str | None, float, bool] = (None, 0.0, False)
         self._last_second: int | None = None
 
     def update(self, state: FrameState, now: float | None = None) -> None:
@@ -218,10 +221,16 @@ class Coach:
             elif ev.kind == "done":
                 sp.say(ev.message, 1, "done", now)
         cue = state.cue
-        if cue is not None and cue.id != self._last_cue:
-            key = f"cue:{cue.id}" if cue.kind == "form" else f"{cue.kind}:{cue.id}"
-            sp.say(cue.message, 1 if cue.kind == "form" else 2, key, now)
-        self._last_cue = cue.id if cue is not None else None
+        if cue is None or cue.id != self._cue[0]:
+            self._cue = (cue.id if cue is not None else None, state.timestamp_s, False)
+        if cue is not None and not self._cue[2]:
+            # setup guidance once it has lasted: the model missing the person for a frame
+            # or two (as an exercise begins after a rest) is not "step into the picture"
+            wait = SETUP_SAY_AFTER_S if cue.kind == "setup" else 0.0
+            if state.timestamp_s - self._cue[1] >= wait:
+                key = f"cue:{cue.id}" if cue.kind == "form" else f"{cue.kind}:{cue.id}"
+                sp.say(cue.message, 1 if cue.kind == "form" else 2, key, now)
+                self._cue = (cue.id, self._cue[1], True)
         hold = state.hold
         if hold is not None and hold.running and hold.target_s:
             left = int(math.ceil(hold.target_s - hold.elapsed_s))

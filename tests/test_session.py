@@ -1254,6 +1254,30 @@ def test_every_hold_is_told_hold_however_soon_after_the_last():
     assert voice.said.count("Hold") == 3, voice.said
 
 
+@pytest.mark.parametrize(
+    "nobody_s, said", [(0.1, False), (1.0, True)], ids=["a blink of the model", "nobody"]
+)
+def test_setup_guidance_is_said_once_it_has_lasted(nobody_s, said):
+    # as an exercise begins after a rest, the model can miss the person for a frame or
+    # two: "Step into the picture" was said to someone lying in full view
+    from test_voice import FakeVoice
+
+    from posecheck.frame import PoseFrame
+    from posecheck.voice import Coach, Speaker
+
+    def nobody(t):
+        return PoseFrame.empty(t, (640, 480))
+
+    session = ExerciseSession(load_spec("knee_to_chest"))
+    voice = FakeVoice()
+    coach = Coach(Speaker(voice))
+    for _, t, state in each_frame(session, [(nobody, nobody_s), (lying, 2)]):
+        voice.now = t
+        coach.update(state, now=t)
+    assert any(text.startswith("Step into the picture") for text in voice.said) is said
+    assert "Ready. Start when you like." in voice.said
+
+
 RELEASE_CASES = [
     # name, segments, is "pull your knee closer" said
     ("knee not drawn in far enough", [(lying, 1), (hug("left", hip_deg=95), 3), (lying, 1)], True),
