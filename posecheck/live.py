@@ -212,7 +212,7 @@ def _end_screen(
     for r in reports:
         reset = " (before a reset)" if r.get("ended_by_reset") else ""
         lines.append(f"{r['exercise_name']}{reset}: {count_line(r)}")
-    lines.append(f"The report goes to {saved}")
+    lines.append(f"Report: {saved.absolute()}")
     shown = _enlarged(text_screen(picture, [*lines, "Press any key to close"], style))
     until = time.monotonic() + END_SCREEN_S
     while time.monotonic() < until:
@@ -391,7 +391,10 @@ def run_live(args: argparse.Namespace) -> int:
                     if paused or rest_until is not None:
                         speaker.tick()  # with no session frames: "Rest. Next: ..." said now
                     if paused:  # a rest too: its countdown waits
-                        shown = text_screen(view, ["Paused", "press space to go on"], style)
+                        resting = [f"Next: {specs[current].name}"] if rest_until is not None else []
+                        shown = text_screen(
+                            view, ["Paused", *resting, "press space to go on"], style
+                        )
                     elif rest_until is not None:
                         left = int(np.ceil(rest_until - now))
                         shown = text_screen(
@@ -485,17 +488,16 @@ def run_live(args: argparse.Namespace) -> int:
             close_exercise(last=True)  # a report even for a session that saw nothing
             if sink is not None:
                 sink.close()
-            stopped = time.monotonic()  # the end screen is not part of the session
+            # the end screen is not part of the session, and points to a report on disk
+            live = stats.summary(source.dropped, source.delivered, time.monotonic() - started)
+            for r in reports:
+                r["partial"] = interrupted
+                r["live_stats"] = live
+            write_report(session_report(reports, bool(args.routine), live), report_path)
             if window and ended and not interrupted:
                 _end_screen(ended, reports, last_frame, style, report_path)
             if window:
                 cv2.destroyAllWindows()
-    seconds = stopped - started
-    live = stats.summary(source.dropped, source.delivered, seconds)
-    for r in reports:
-        r["partial"] = interrupted
-        r["live_stats"] = live
-    write_report(session_report(reports, bool(args.routine), live), report_path)
     if snapshot and last_shown is not None:
         snapshot.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(snapshot), last_shown)

@@ -303,10 +303,13 @@ def count_line(report: dict) -> str:
     return line
 
 
-def _what_ended(report: dict) -> str:
-    """What ended while a hold was under way: the video, the part of it analysed, or a
-    live session."""
-    return "session" if report.get("live") else "part" if report.get("part_s") else "video"
+def _when_ended(report: dict) -> str:
+    """When a hold still under way was cut: the video, the part of it analysed or a live
+    session ended, or the count was reset (live's key r)."""
+    if report.get("ended_by_reset"):
+        return "at the reset"
+    what = "session" if report.get("live") else "part" if report.get("part_s") else "video"
+    return f"when the {what} ended"
 
 
 def format_summary(report: dict) -> str:
@@ -380,7 +383,7 @@ def format_summary(report: dict) -> str:
                     (
                         h["start_s"],
                         f"up {_t(h['start_s'])}-{_t(h['end_s'])} s ({h['duration_s']:.1f} s at "
-                        f"the top) when the {_what_ended(report)} ended: not counted, as a rep "
+                        f"the top) {_when_ended(report)}: not counted, as a rep "
                         "counts once you are back down",
                     )
                 )
@@ -396,7 +399,7 @@ def format_summary(report: dict) -> str:
                 target += f", longer than the {h['target_s']:.0f}-{longest:.0f} s asked for"
             cut = ""
             if h.get("held_at_end"):
-                cut = f", still held when the {_what_ended(report)} ended"
+                cut = f", still held {_when_ended(report)}"
             lines.append(
                 f"    {side}{_t(h['start_s'])}-{_t(h['end_s'])} s, held {h['duration_s']:.1f} s"
                 f"{target}{cut}"

@@ -1406,6 +1406,22 @@ def test_a_hold_under_way_before_the_start_is_told_not_timed(name, exercise, seg
 
 
 @pytest.mark.parametrize(
+    "report, said",
+    [
+        ({}, "when the video ended"),
+        ({"part_s": [10.0, 40.0]}, "when the part ended"),
+        ({"live": True}, "when the session ended"),
+        # a live part closed by the r key: the session went on
+        ({"live": True, "ended_by_reset": True}, "at the reset"),
+    ],
+)
+def test_a_cut_hold_says_what_cut_it(report, said):
+    from posecheck.report import _when_ended
+
+    assert _when_ended(report) == said
+
+
+@pytest.mark.parametrize(
     "name, exercise, segments, held_at_end",
     [
         (
