@@ -565,14 +565,19 @@ class Thresholds:
     fault_recall: float | None = None
     false_alarm_max: float | None = None
     negatives_clean: bool = False
+    per_view: bool = True  # met by every exercise and view, or over all the clips together
 
 
 def check(scores: list[ClipScore], t: Thresholds) -> list[str]:
     """What falls short of the thresholds, one line each (empty = all met)."""
     failures = []
-    for (ex, view), group in _groups(scores):
-        name = f"{ex}/{view}"
-        if view == "negative":
+    groups = [(f"{ex}/{view}", group) for (ex, view), group in _groups(scores)]
+    if not t.per_view:  # each negative still on its own
+        negatives = [(name, group) for name, group in groups if group[0].negative]
+        labelled = [s for s in scores if not s.negative]
+        groups = negatives + ([("all clips", labelled)] if labelled else [])
+    for name, group in groups:
+        if group[0].negative:
             if t.negatives_clean and not all(s.negative_ok for s in group):
                 failures.append(f"{name}: counted something on a negative clip")
             continue
@@ -617,4 +622,8 @@ SYNTHETIC_TARGETS = Thresholds(
     false_alarm_max=0.05,
     negatives_clean=True,
 )
-FOOTAGE_TARGETS = Thresholds(reps_within_one=0.80, holds_within_s=1.5, negatives_clean=True)
+# The issue states the real footage's targets over its labelled clips together (one or two
+# clips an exercise and view are too few to score apart).
+FOOTAGE_TARGETS = Thresholds(
+    reps_within_one=0.80, holds_within_s=1.5, negatives_clean=True, per_view=False
+)
