@@ -346,7 +346,9 @@ def run_live(args: argparse.Namespace) -> int:
         if fullscreen:
             cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
 
-    def close_exercise(last: bool = False) -> None:
+    def close_exercise(last: bool = False, how: str | None = None) -> None:
+        """The exercise's report, marked ``how`` it was left (a report key set true):
+        ``ended_by_reset`` (key r) or ``moved_on`` (n or p before it was done)."""
         if not ex.session.frames and (reports or not last):
             return  # passed over (n, p) before it began: nothing to report
         ex.session.finish()
@@ -366,6 +368,8 @@ def run_live(args: argparse.Namespace) -> int:
                 live=True,
             )
         )
+        if how:
+            reports[-1][how] = True
 
     with PoseEstimator(args.model) as estimator:
         source.start()
@@ -445,8 +449,7 @@ def run_live(args: argparse.Namespace) -> int:
                             rest_until = time.monotonic() + rest_left
                 elif key == ord("r"):
                     if ex.session.frames:  # what was done so far is kept, as a part of its own
-                        close_exercise()
-                        reports[-1]["ended_by_reset"] = True
+                        close_exercise(how="ended_by_reset")
                     ex = Exercise(ex.spec)
                 elif key == ord("m"):
                     speaker.toggle_mute()
@@ -467,7 +470,7 @@ def run_live(args: argparse.Namespace) -> int:
                 if ex.done and rest_until is None:
                     step = 1
                 if step and (0 <= current + step < len(specs)):
-                    close_exercise()
+                    close_exercise(how=None if ex.done else "moved_on")
                     current += step
                     ex = Exercise(specs[current])
                     rest_until = (

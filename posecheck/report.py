@@ -305,9 +305,12 @@ def count_line(report: dict) -> str:
 
 def _when_ended(report: dict) -> str:
     """When a hold still under way was cut: the video, the part of it analysed or a live
-    session ended, or the count was reset (live's key r)."""
+    session ended, the count was reset (live's key r), or the person went on to another
+    exercise of a routine (n or p)."""
     if report.get("ended_by_reset"):
         return "at the reset"
+    if report.get("moved_on"):
+        return "when you went on to another exercise"
     what = "session" if report.get("live") else "part" if report.get("part_s") else "video"
     return f"when the {what} ended"
 

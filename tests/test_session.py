@@ -1413,6 +1413,7 @@ def test_a_hold_under_way_before_the_start_is_told_not_timed(name, exercise, seg
         ({"live": True}, "when the session ended"),
         # a live part closed by the r key: the session went on
         ({"live": True, "ended_by_reset": True}, "at the reset"),
+        ({"live": True, "moved_on": True}, "when you went on to another exercise"),  # n, p
     ],
 )
 def test_a_cut_hold_says_what_cut_it(report, said):
