@@ -159,9 +159,17 @@ def draw_skeleton(img: np.ndarray, pose: PoseFrame, style: OverlayStyle = Overla
             cv2.circle(img, tuple(np.int32(xy[lm])), r, (0, 0, 0), 1, cv2.LINE_AA)
 
 
+# Measure kinds read in degrees (the label carries a degree sign); the rest are in torso
+# lengths.
+DEGREE_KINDS = ("angle", "elevation", "inclination")
+
+
+LABEL_COLOUR = (120, 255, 255)  # a measure's value beside its joint (BGR: light yellow)
+
+
 def _fmt(name: str, value: float, kind: str, signed: bool = False) -> str:
     sign = "+" if signed else ""
-    digits = 0 if kind in ("angle", "elevation", "inclination") else 2
+    digits = 0 if kind in DEGREE_KINDS else 2
     value = round(value, digits) + 0.0  # never "-0"
     return f"{name} {value:{sign}.{digits}f}"
 
@@ -195,7 +203,9 @@ def draw_measures(
         y = p[1]
         label = _fmt(m.label or name, value, m.kind, signed=name == spec.relative_measure)
         thick = max(1, int(2 * u))
-        tw, th, base = _text_size(label, 0.7 * u, thick)
+        text_w, th, base = _text_size(label, 0.7 * u, thick)
+        ring = max(2, round(0.2 * th)) if m.kind in DEGREE_KINDS else 0  # the degree sign
+        tw = text_w + (2 * ring + 2 * thick if ring else 0)
         gap = 12 * u
         # text origins (bottom left): right, left, above, below the joint
         spots = [
@@ -216,7 +226,11 @@ def draw_measures(
             if cover == 0:
                 break
         _, lx, ly, box = best
-        _text(img, label, (lx, ly), 0.7 * u, (120, 255, 255), thick)
+        _text(img, label, (lx, ly), 0.7 * u, LABEL_COLOUR, thick)
+        if ring:
+            centre = (int(lx + text_w + ring + thick), int(ly - th + ring))
+            cv2.circle(img, centre, ring, (0, 0, 0), thick + max(2, thick), cv2.LINE_8)
+            cv2.circle(img, centre, ring, LABEL_COLOUR, thick, cv2.LINE_AA)
         taken.append(box)
         placed.append(box)
     return placed

@@ -315,6 +315,19 @@ def test_measure_labels_keep_clear_of_the_panels(name, place, size):
         assert cover_w <= 0 or cover_h <= 0, (label, box)
 
 
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720)])
+def test_an_angle_label_ends_in_a_degree_sign_inside_its_box(size):
+    state = _knee_hug_state(size)  # knee to chest shows the knee hug, an angle
+    img = np.zeros((size[1], size[0], 3), np.uint8)
+    (box,) = draw_measures(img, state, load_spec("knee_to_chest"), OverlayStyle(1.4))
+    x0, y0, x1, y1 = box
+    rows, cols = np.nonzero(img.any(axis=2))
+    assert cols.max() <= x1 + 1  # the sign is within the label's box (kept clear of panels)
+    # the sign: a ring at the top of the text, after the number
+    last = cols >= x1 - 0.1 * (x1 - x0)
+    assert last.any() and rows[last].max() < y0 + 0.6 * (y1 - y0)
+
+
 @pytest.mark.parametrize(
     "size",
     [(640, 480), (1280, 720), (480, 640), (202, 360), (1080, 1920)],  # landscape, upright
