@@ -448,8 +448,7 @@ def run_live(args: argparse.Namespace) -> int:
                         else:
                             rest_until = time.monotonic() + rest_left
                 elif key == ord("r"):
-                    if ex.session.frames:  # what was done so far is kept, as a part of its own
-                        close_exercise(how="ended_by_reset")
+                    close_exercise(how="ended_by_reset")  # what was done is a part of its own
                     ex = Exercise(ex.spec)
                 elif key == ord("m"):
                     speaker.toggle_mute()

@@ -1169,12 +1169,12 @@ class ExerciseSession:
         # SETTLE_PASS_S, crossed one way (never falling back out of the band towards
         # where the move began) and then left past the held value, is passing through.
         first = [v for t, v in trace if into[0][0] <= t <= into[0][1]]
-        after = [v for t, v in trace if t > into[0][1]]
+        after = next((v for t, v in trace if t > into[0][1]), held)  # the next run's, if any
         if (
             len(into) > 1
             and into[0][1] - into[0][0] < SETTLE_PASS_S
             and min((v - held) * direction for v in first) >= -within
-            and (after[0] - held) * direction > within
+            and (after - held) * direction > within
         ):
             into.pop(0)
         out_of = settled_runs(past_is_held=True)

@@ -192,8 +192,9 @@ class Coach:
 
     def __init__(self, speaker: Speaker):
         self.speaker = speaker
-        # the cue shown: its id, since when, and whether it has been said
-        self._cue: tuple[str | None, float, bool] = (None, 0.0, False)
+        self._cue_id: str | None = None  # the cue shown,
+        self._cue_since = 0.0  # ... since when,
+        self._cue_said = False  # ... and whether it has been said
         self._last_second: int | None = None
 
     def update(self, state: FrameState, now: float | None = None) -> None:
@@ -221,16 +222,17 @@ class Coach:
             elif ev.kind == "done":
                 sp.say(ev.message, 1, "done", now)
         cue = state.cue
-        if cue is None or cue.id != self._cue[0]:
-            self._cue = (cue.id if cue is not None else None, state.timestamp_s, False)
-        if cue is not None and not self._cue[2]:
+        cue_id = cue.id if cue is not None else None
+        if cue_id != self._cue_id:
+            self._cue_id, self._cue_since, self._cue_said = cue_id, state.timestamp_s, False
+        if cue is not None and not self._cue_said:
             # setup guidance once it has lasted: the model missing the person for a frame
             # or two (as an exercise begins after a rest) is not "step into the picture"
             wait = SETUP_SAY_AFTER_S if cue.kind == "setup" else 0.0
-            if state.timestamp_s - self._cue[1] >= wait:
+            if state.timestamp_s - self._cue_since >= wait:
                 key = f"cue:{cue.id}" if cue.kind == "form" else f"{cue.kind}:{cue.id}"
                 sp.say(cue.message, 1 if cue.kind == "form" else 2, key, now)
-                self._cue = (cue.id, self._cue[1], True)
+                self._cue_said = True
         hold = state.hold
         if hold is not None and hold.running and hold.target_s:
             left = int(math.ceil(hold.target_s - hold.elapsed_s))
